@@ -1,0 +1,35 @@
+"""Domain exceptions.  The CLI maps :class:`WbpolicyError` to exit code 1 with its message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class WbpolicyError(Exception):
+    """An expected failure that the user can act on (bad input, missing index, ...)."""
+
+
+class ExtractionError(WbpolicyError):
+    """A document could not be read at all.  ``code`` is a short machine-readable reason."""
+
+    def __init__(self, path: Path | str, code: str, reason: str) -> None:
+        self.path = str(path)
+        self.code = code
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class IndexNotFound(WbpolicyError):
+    """No index exists where one was expected."""
+
+
+class IndexMismatch(WbpolicyError):
+    """The index was built with another embedding model or incompatible settings."""
+
+
+class NotFound(WbpolicyError):
+    """A document, page, passage or entity that was asked for does not exist."""
+
+
+class OfflineError(WbpolicyError):
+    """A network operation was requested but the machine is offline."""
