@@ -122,6 +122,7 @@ MIGRATIONS: list[str] = [
     CREATE TABLE passage_countries (          -- the countries a passage is *about*
         passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
         country TEXT NOT NULL,
+        source TEXT NOT NULL,                 -- section | document | mention
         PRIMARY KEY (passage_id, country)
     );
     CREATE INDEX passage_countries_country ON passage_countries(country);
