@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Create .venv and install wbpolicy with its test tools. Idempotent: skips pip when pyproject.toml
+# has not changed since the last successful install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "creating .venv with $($PY --version)" >&2
+  "$PY" -m venv .venv
+fi
+stamp=".venv/.wbpolicy-installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  # torch==2.13.0 is pinned in pyproject.toml: pip finds this machine's local CPU build of it.
+  echo "installing wbpolicy and its dependencies into .venv (first run takes a few minutes)" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]" >&2
+  rm -f .venv/.wbpolicy-installed-*
+  touch "$stamp"
+fi

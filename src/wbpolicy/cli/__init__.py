@@ -1,0 +1,12 @@
+"""Command-line interface: thin click layer over the library.
+
+Each command parses options, calls one library function and renders its result: human text or,
+with ``--json``, exactly one JSON object on stdout.  Progress and logs go to stderr.  Expected
+failures (:class:`wbpolicy.errors.WbpolicyError`) exit 1 with a one-line message; misuse exits 2.
+"""
+
+from __future__ import annotations
+
+from wbpolicy.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,73 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from wbpolicy.config import Settings, load_settings
+from wbpolicy.errors import WbpolicyError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(f)
+
+
+def emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    obj = ctx.find_root().obj or {}
+    return load_settings(index_dir=obj.get("index"), model=obj.get("model"))
+
+
+def open_index(ctx: click.Context):  # -> wbpolicy.index.Index
+    from wbpolicy.index import Index
+
+    return Index.open(settings_from(ctx), readonly=True)
+
+
+def expected_errors(f: F) -> F:
+    """Map domain errors to click's exit code 1 with a one-line message."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except WbpolicyError as exc:
+            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        except KeyboardInterrupt:
+            click.echo("interrupted; the previous index is intact", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_year_range(value: str | None) -> tuple[int | None, int | None]:
+    """``2015..2019``, ``2015..``, ``..2019`` or ``2016``."""
+    if not value:
+        return None, None
+    try:
+        if ".." in value:
+            lo, hi = value.split("..", 1)
+            return (int(lo) if lo else None, int(hi) if hi else None)
+        year = int(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a year or a range like 2015..2019", param_hint="--year")
+    return year, year
+
+
+def csv_list(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)

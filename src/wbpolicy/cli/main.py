@@ -1,0 +1,252 @@
+"""The ``wbpolicy`` command group and the index-management commands."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from wbpolicy import __version__
+from wbpolicy.cli.common import emit_json, expected_errors, json_option, settings_from
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wbpolicy")
+@click.option(
+    "--index",
+    "index",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index directory (default: $WBPOLICY_INDEX, else indexes/default in the checkout).",
+)
+@click.option("--model", help="Embedding model: bundled:all-MiniLM-L6-v2 (default) or a local directory.")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+@click.pass_context
+def main(ctx: click.Context, index: Path | None, model: str | None, verbose: int) -> None:
+    """Search policy documents with evidence: verbatim passages with page, section and footnotes."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"index": index, "model": model}
+
+
+class _Progress:
+    """Turns ingest progress events into a progress bar on stderr."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar = None
+
+    def __call__(self, event: str, path: str, i: int, n: int) -> None:
+        if self.quiet:
+            return
+        if self.bar is None and n:
+            self.bar = click.progressbar(length=n, label="ingesting", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.label = Path(path).name[:40].ljust(40) if path else "finishing"
+            self.bar.update(max(0, i - self.bar.pos))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _render_summary(summary, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    if as_json:
+        emit_json(asdict(summary))
+        return
+    click.echo(
+        f"documents indexed: {summary.documents}, unchanged: {summary.unchanged}, "
+        f"pages: {summary.pages}, passages: {summary.passages}, problems: {len(summary.problems)}"
+    )
+    for p in summary.problems:
+        pages = f" (pages {', '.join(map(str, p.pages))})" if p.pages else ""
+        status = "NOT INDEXED" if p.fatal else "warning"
+        click.echo(f"  {status}: {p.path}: {p.code}: {p.message}{pages}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Re-index unchanged files too.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@json_option
+@click.pass_context
+@expected_errors
+def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, quiet: bool, as_json: bool) -> None:
+    """Index files or folders (recursive): PDF, text, markdown, HTML."""
+    from wbpolicy.ingest import ingest as run_ingest
+
+    progress = _Progress(quiet)
+    try:
+        summary = run_ingest(list(paths), settings_from(ctx), progress=progress, force=force)
+    finally:
+        progress.close()
+    _render_summary(summary, as_json)
+
+
+@main.command()
+@click.argument("doc_id")
+@json_option
+@click.pass_context
+@expected_errors
+def remove(ctx: click.Context, doc_id: str, as_json: bool) -> None:
+    """Drop a document and its passages from the index."""
+    from wbpolicy.ingest import remove as run_remove
+
+    run_remove(doc_id, settings_from(ctx))
+    if as_json:
+        emit_json({"removed": doc_id})
+    else:
+        click.echo(f"removed {doc_id}")
+
+
+@main.command()
+@json_option
+@click.pass_context
+@expected_errors
+def docs(ctx: click.Context, as_json: bool) -> None:
+    """List indexed documents with kind, country, year, pages, passages and problems."""
+    from wbpolicy.catalog import list_documents
+    from wbpolicy.cli.render import document_rows
+
+    documents = list_documents(settings_from(ctx))
+    if as_json:
+        emit_json({"documents": [document_json(d) for d in documents]})
+    else:
+        click.echo(document_rows(documents))
+
+
+def document_json(d) -> dict:
+    return {
+        "doc_id": d.doc_id,
+        "title": d.title,
+        "kind": d.kind,
+        "country": d.country,
+        "year": d.year,
+        "language": d.language,
+        "format": d.format,
+        "pages": d.pages,
+        "passages": d.passages,
+        "path": d.path,
+        "source_url": d.source_url,
+        "problems": [
+            {"code": p.code, "message": p.message, "pages": list(p.pages), "fatal": p.fatal}
+            for p in d.problems
+        ],
+    }
+
+
+@main.command()
+@click.argument("doc_id")
+@click.option("--page", type=click.IntRange(min=1), help="Page number to print.")
+@click.option("--passage", "passage_id", type=int, help="Passage id (from search --json).")
+@json_option
+@click.pass_context
+@expected_errors
+def show(ctx: click.Context, doc_id: str, page: int | None, passage_id: int | None, as_json: bool) -> None:
+    """Print a page or a passage of a document, with its citations."""
+    from wbpolicy import catalog
+    from wbpolicy.cli.render import page_view
+
+    settings = settings_from(ctx)
+    if passage_id is not None:
+        view = catalog.show_passage(settings, passage_id)
+    elif page is not None:
+        view = catalog.show_page(settings, doc_id, page)
+    else:
+        view = catalog.get_document(settings, doc_id)
+    if as_json:
+        emit_json(view.to_json() if hasattr(view, "to_json") else document_json(view))
+    else:
+        click.echo(page_view(view))
+
+
+@main.group()
+def corpus() -> None:
+    """The documents wbpolicy knows about (corpus/manifest.json)."""
+
+
+@corpus.command("import")
+@click.argument("src", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@json_option
+@click.pass_context
+@expected_errors
+def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bool) -> None:
+    """Check SRC (default ../shared/corpus) against the manifest and index it."""
+    from wbpolicy.config import default_corpus_dir
+    from wbpolicy.corpus import import_corpus
+    from wbpolicy.errors import WbpolicyError
+    from wbpolicy.ingest import ingest as run_ingest
+
+    src = src or default_corpus_dir()
+    if src is None:
+        raise WbpolicyError("no corpus folder given and ../shared/corpus not found")
+    check = import_corpus(src)
+    for line in check.describe():
+        click.echo(line, err=True)
+    progress = _Progress(quiet)
+    try:
+        summary = run_ingest([src], settings_from(ctx), progress=progress)
+    finally:
+        progress.close()
+    _render_summary(summary, as_json)
+
+
+@corpus.command("fetch")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Where to save files.")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds per request.")
+@json_option
+@expected_errors
+def corpus_fetch(dest: Path | None, timeout: float, as_json: bool) -> None:
+    """Download the manifest's documents that have a public URL (needs a network)."""
+    from dataclasses import asdict
+
+    from wbpolicy.corpus import default_fetch_dir, fetch
+
+    report = fetch(dest or default_fetch_dir(), timeout=timeout)
+    if as_json:
+        emit_json(asdict(report))
+    else:
+        click.echo(json.dumps(asdict(report), indent=2, ensure_ascii=False))
+
+
+@main.group("index")
+def index_group() -> None:
+    """Inspect or rebuild the index."""
+
+
+@index_group.command("info")
+@json_option
+@click.pass_context
+@expected_errors
+def index_info(ctx: click.Context, as_json: bool) -> None:
+    """Show the index manifest (model, dimensions, versions, counts)."""
+    from wbpolicy.cli.common import open_index
+
+    manifest = open_index(ctx).manifest
+    if as_json:
+        emit_json(manifest)
+    else:
+        for key, value in manifest.items():
+            click.echo(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+
+
+@index_group.command("rebuild")
+@click.pass_context
+@expected_errors
+def index_rebuild(ctx: click.Context) -> None:
+    """Rebuild the FAISS file from the SQLite store (the source of truth)."""
+    from wbpolicy.index import Index
+
+    index = Index.open(settings_from(ctx), readonly=False)
+    n = index.rebuild_vectors()
+    click.echo(f"rebuilt vectors for {n} passages")
+
+
+# Register the query and entity commands (imported for their side effect on `main`).
+from wbpolicy.cli import entities_cmd, query  # noqa: E402,F401

@@ -1,0 +1,182 @@
+"""Commands that answer: search, ask, brief, matrix, eval."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from wbpolicy.cli.common import (
+    csv_list,
+    emit_json,
+    expected_errors,
+    json_option,
+    open_index,
+    parse_year_range,
+)
+from wbpolicy.cli.main import main
+
+MODES = click.Choice(["hybrid", "dense", "lexical"])
+WB_COUNTRIES = "AL,BA,HR,XK,ME,MK,RS"
+
+
+def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed(
+        [
+            click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable)."),
+            click.option("--kind", "kinds", multiple=True, help="Document kind: report, strategy, law, convention, regulation, profile, other."),
+            click.option("--country", "countries", multiple=True, help="Passages about a country: XK, Kosovo, BiH... (repeatable)."),
+            click.option("--org", "orgs", multiple=True, help="Passages mentioning an organisation id or name (rcc, RACVIAC...)."),
+            click.option("--instrument", "instruments", multiple=True, help="Passages mentioning an instrument id or name."),
+            click.option("--year", help="Document year or range: 2016, 2015..2019, 2015.."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def build_filters(docs, kinds, countries, orgs, instruments, year):
+    from wbpolicy.cli.resolve import resolve_entities, resolve_kinds
+    from wbpolicy.models import Filters
+
+    year_min, year_max = parse_year_range(year)
+    return Filters(
+        doc_ids=tuple(docs),
+        kinds=resolve_kinds(kinds),
+        countries=resolve_entities(countries, "COUNTRY", "--country"),
+        orgs=resolve_entities(orgs, "ORG", "--org"),
+        instruments=resolve_entities(instruments, "INSTRUMENT", "--instrument"),
+        year_min=year_min,
+        year_max=year_max,
+    )
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "--top-k", default=10, show_default=True, type=click.IntRange(1, 200))
+@click.option("--mode", type=MODES, default="hybrid", show_default=True)
+@filter_options
+@json_option
+@click.pass_context
+@expected_errors
+def search(ctx: click.Context, query: str, top_k: int, mode: str, as_json: bool, **filt: Any) -> None:
+    """Cited-passage search: verbatim passages with document, page, section and footnotes."""
+    from wbpolicy.cli.render import hits_text
+    from wbpolicy.search import search as run_search
+
+    if not query.strip():
+        raise click.UsageError("QUERY is empty")
+    filters = build_filters(**filt)
+    result = run_search(open_index(ctx), query, top_k=top_k, filters=filters, mode=mode)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        click.echo(hits_text(result.hits) if result.hits else "no passage found")
+
+
+@main.command()
+@click.argument("question")
+@click.option("-k", "--top-k", default=8, show_default=True, type=click.IntRange(1, 100))
+@json_option
+@click.pass_context
+@expected_errors
+def ask(ctx: click.Context, question: str, top_k: int, as_json: bool) -> None:
+    """Answer a question with verbatim, cited sentences (or say that the corpus has none)."""
+    from wbpolicy.ask import ask as run_ask
+    from wbpolicy.ask import format_answer
+
+    if not question.strip():
+        raise click.UsageError("QUESTION is empty")
+    answer = run_ask(open_index(ctx), question, top_k=top_k)
+    if as_json:
+        emit_json(answer.to_json())
+    else:
+        click.echo(format_answer(answer))
+
+
+def _write_or_echo(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text)
+        return
+    from wbpolicy.fsutil import atomic_write_text
+
+    atomic_write_text(out, text)
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.argument("topic")
+@click.option("--countries", default=WB_COUNTRIES, show_default=True, help="Comma-separated ids or names.")
+@click.option("--per-country", default=3, show_default=True, type=click.IntRange(1, 20))
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+@click.pass_context
+@expected_errors
+def brief(ctx: click.Context, topic: str, countries: str, per_country: int, fmt: str, out: Path | None) -> None:
+    """A briefing on TOPIC: per country, the best cited quotes, and a references list."""
+    import json
+
+    from wbpolicy.brief import brief as run_brief
+    from wbpolicy.cli.resolve import resolve_entities
+
+    ids = resolve_entities(csv_list(countries), "COUNTRY", "--countries")
+    result = run_brief(open_index(ctx), topic, countries=ids, per_country=per_country)
+    text = {
+        "md": result.to_markdown,
+        "csv": result.to_csv,
+        "json": lambda: json.dumps(result.to_json(), ensure_ascii=False, indent=2),
+    }[fmt]()
+    _write_or_echo(text, out)
+
+
+@main.command()
+@click.option("--topics", default="law,cybercrime-law,strategy,cert,ppp,education", show_default=True)
+@click.option("--countries", default=WB_COUNTRIES, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "html", "json"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@expected_errors
+def matrix(ctx: click.Context, topics: str, countries: str, fmt: str, out: Path | None) -> None:
+    """A country x topic table; each cell holds the best evidence sentence with its citation."""
+    import json
+
+    from wbpolicy.brief import matrix as run_matrix
+    from wbpolicy.cli.resolve import resolve_entities
+
+    ids = resolve_entities(csv_list(countries), "COUNTRY", "--countries")
+    result = run_matrix(open_index(ctx), csv_list(topics), countries=ids)
+    text = {
+        "md": result.to_markdown,
+        "csv": result.to_csv,
+        "html": result.to_html,
+        "json": lambda: json.dumps(result.to_json(), ensure_ascii=False, indent=2),
+    }[fmt]()
+    _write_or_echo(text, out)
+
+
+@main.command("eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", "modes", type=MODES, multiple=True, help="Modes to compare (default: all three).")
+@click.option("-k", "--top-k", default=10, show_default=True, type=click.IntRange(1, 100))
+@filter_options
+@json_option
+@click.pass_context
+@expected_errors
+def eval_cmd(ctx: click.Context, queries: Path, modes: tuple[str, ...], top_k: int, as_json: bool, **filt: Any) -> None:
+    """Recall@1/5/10 and MRR@10 of search on a queries file (dev_queries.jsonl format)."""
+    from wbpolicy.evaluate import evaluate, format_table, load_queries
+
+    filters = build_filters(**filt)
+    report = evaluate(
+        open_index(ctx),
+        load_queries(queries),
+        modes=modes or ("hybrid", "dense", "lexical"),
+        top_k=top_k,
+        filters=None if filters.is_empty() else filters,
+    )
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        click.echo(format_table(report))

@@ -1,0 +1,93 @@
+"""Human-readable rendering of library results (the --json forms come from the results)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+def _width() -> int:
+    return max(60, min(110, shutil.get_terminal_size((100, 20)).columns))
+
+
+def _wrap(text: str, indent: str = "   ") -> str:
+    return "\n".join(
+        textwrap.fill(para, width=_width(), initial_indent=indent, subsequent_indent=indent)
+        for para in text.split("\n")
+        if para.strip()
+    )
+
+
+def pages_label(pages: Sequence[int]) -> str:
+    if not pages:
+        return "no page"
+    if len(pages) == 1:
+        return f"p. {pages[0]}"
+    return f"pp. {pages[0]}-{pages[-1]}"
+
+
+def citation_lines(citations: Iterable[Any], indent: str = "   ") -> list[str]:
+    lines = []
+    for c in citations:
+        url = f" <{c.url}>" if c.url and c.url not in c.text else ""
+        lines.append(textwrap.fill(
+            f"[{c.marker}] {c.text}{url}", width=_width(), initial_indent=indent,
+            subsequent_indent=indent + "    ",
+        ))
+    return lines
+
+
+def hits_text(hits: Sequence[Any]) -> str:
+    out = []
+    for h in hits:
+        where = " — ".join(filter(None, [h.title, pages_label(h.pages), f"§ {h.section}" if h.section else None]))
+        kind = "" if h.kind == "body" else f" ({h.kind})"
+        out.append(f"{h.rank}. {where}{kind}  [{h.doc_id}, score {h.score:.3f}]")
+        out.append(_wrap(h.text))
+        out.extend(citation_lines(h.citations))
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def document_rows(documents: Sequence[Any]) -> str:
+    if not documents:
+        return "no documents indexed"
+    head = f"{'doc_id':<52} {'kind':<10} {'country':<7} {'year':<5} {'pages':>5} {'passages':>8}  problems"
+    rows = [head, "-" * len(head)]
+    for d in documents:
+        probs = ", ".join(sorted({p.code for p in d.problems})) or "-"
+        rows.append(
+            f"{d.doc_id[:52]:<52} {d.kind:<10} {d.country or '-':<7} {d.year or '-'!s:<5} "
+            f"{d.pages:>5} {d.passages:>8}  {probs}"
+        )
+    return "\n".join(rows)
+
+
+def page_view(view: Any) -> str:
+    """A page or passage view from wbpolicy.catalog, or a DocumentInfo."""
+    if hasattr(view, "render"):
+        return view.render()
+    data = view.to_json() if hasattr(view, "to_json") else vars(view)
+    return "\n".join(f"{k}: {v}" for k, v in data.items())
+
+
+def entity_rows(rows: Sequence[Any]) -> str:
+    if not rows:
+        return "no entities"
+    head = f"{'id':<45} {'label':<10} {'mentions':>8} {'docs':>5}  name"
+    out = [head, "-" * len(head)]
+    for r in rows:
+        out.append(f"{r.id[:45]:<45} {r.label:<10} {r.mentions:>8} {r.documents:>5}  {r.name}")
+    return "\n".join(out)
+
+
+def entity_detail_text(detail: Any) -> str:
+    out = [f"{detail.id} ({detail.label}): {detail.name}"]
+    if detail.aliases:
+        out.append("aliases: " + "; ".join(detail.aliases))
+    out.append(f"{detail.mentions} mentions in {detail.documents} documents")
+    out.append("")
+    out.append(hits_text(detail.passages))
+    return "\n".join(out).rstrip()
