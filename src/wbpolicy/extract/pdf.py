@@ -412,12 +412,29 @@ def _find_tables(page) -> list[tuple[float, float, list[list[str]]]]:
             continue
         clean = [[_cell(c) for c in row] for row in rows]
         clean = [r for r in clean if any(r)]
+        clean = _align_header(clean)
         ncols = max((sum(1 for c in r if c) for r in clean), default=0)
         if len(clean) < 2 or ncols < 2:
             continue
         x0, top, x1, bottom = t.bbox
         found.append((float(top), float(bottom), clean, float(x0), float(x1)))
     return found  # type: ignore[return-value]
+
+
+def _align_header(rows: list[list[str]]) -> list[list[str]]:
+    """Re-align a header row drawn without its empty corner cell.
+
+    Markdown-born tables often set the column headers one cell to the left (``ALB | ... | SRB |
+    ""`` over ``CS/IS Law | -/+ | ... | +``): the header's last cell is empty while every body
+    row fills it, so the headers belong one column to the right, above the values.
+    """
+    if len(rows) < 2:
+        return rows
+    head, body = rows[0], rows[1:]
+    if (head and head[0] and not head[-1] and all(len(r) == len(head) for r in body)
+            and all(r[-1] and r[0] for r in body)):
+        return [["", *head[:-1]], *body]
+    return rows
 
 
 def _in_table(ln: _Line, tables: list) -> bool:
