@@ -1,0 +1,199 @@
+"""Document kind and country, and the countries a passage is about.
+
+Used when the corpus manifest does not know a document: rules over file name, title and the
+start of the text.  Countries are ISO 3166-1 alpha-2 ids (``XK`` Kosovo, ``BA-SRP`` Republika
+Srpska) or bodies (``EU``, ``CoE``, ``UN``, ``OSCE``, ``NATO``, ``ITU``, ``WB`` for a Western
+Balkans regional report).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import PurePath
+from typing import Any
+
+from .gazetteer import Gazetteer, get_gazetteer
+
+KINDS = ("report", "strategy", "law", "convention", "regulation", "profile", "other")
+STATE_BODIES = frozenset({"EU", "CoE", "UN", "OSCE", "NATO", "ITU", "OECD", "WB"})
+_HEAD_CHARS = 3000
+
+_FILE_PREFIX = {
+    "eu": "EU", "coe": "CoE", "un": "UN", "osce": "OSCE", "nato": "NATO", "itu": "ITU",
+    "enisa": "EU", "wb": "WB", "oecd": "OECD",
+}
+
+_KIND_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("profile", re.compile(r"cyberwellness|country profile|\bprofile\b", re.IGNORECASE)),
+    ("report", re.compile(r"\breport\b|policy gaps|\bassessment\b|\bstudy\b", re.IGNORECASE)),
+    ("convention", re.compile(
+        r"\bconvention\b|\bprotocol\b|\btreaty\b|\b(?:C?ETS)\s*(?:No\.?\s*)?\d+|\bcharter\b", re.IGNORECASE)),
+    ("regulation", re.compile(
+        r"\bregulation\s*\((?:EU|EC)\)|\bdirective\b|general data protection regulation"
+        r"|\bregulation\b.*\beuropean parliament", re.IGNORECASE)),
+    ("law", re.compile(
+        r"\blaw\b|\bact\b|\bcode\b|\bzakon\b|закон|\bligj|\bstatute\b|\blegge\b|\bgesetz", re.IGNORECASE)),
+    ("other", re.compile(r"\bguide\b|\bframework\b|\bhandbook\b|\bcommand vision\b|\bmanual\b",
+                         re.IGNORECASE)),
+    ("strategy", re.compile(
+        r"strateg|стратегиј|\bconcept\b|\bpolicy\b|action plan|akcioni plan|\bagenda\b", re.IGNORECASE)),
+)
+
+
+def infer_kind(title: str | None, text: str | None, filename: str | None) -> str:
+    """report | strategy | law | convention | regulation | profile | other."""
+    name = PurePath(filename).stem.replace("-", " ").replace("_", " ") if filename else ""
+    for source in (title or "", name, (text or "")[:_HEAD_CHARS]):
+        if not source.strip():
+            continue
+        for kind, rx in _KIND_RULES:
+            if rx.search(source):
+                return kind
+    return "other"
+
+
+def infer_country(
+    title: str | None, text: str | None, filename: str | None,
+    entities: Iterable[Any] | None = None,
+) -> str | None:
+    """The country (or body) a document belongs to, or None when nothing says so."""
+    gaz = get_gazetteer()
+    if filename:
+        found = _country_from_filename(PurePath(filename).stem.lower(), gaz)
+        if found:
+            return found
+    if title:
+        found = _country_from_title(title, gaz)
+        if found:
+            return found
+    head = (text or "")[:_HEAD_CHARS]
+    if head:
+        found = _country_from_title(head[:300], gaz)
+        if found:
+            return found
+    counts: Counter[str] = Counter()
+    if entities is None and head:
+        from .tag import get_tagger
+
+        entities = get_tagger().tag(head)
+    for e in entities or ():
+        label, eid = _label_id(e)
+        if label == "COUNTRY" and eid:
+            counts[eid] += 1
+    if counts:
+        (top, n), *rest = counts.most_common(2) + [("", 0)]
+        if n >= 2 and n >= 2 * rest[0][1]:
+            return top
+    return None
+
+
+def _country_from_filename(stem: str, gaz: Gazetteer) -> str | None:
+    m = re.search(r"profile[-_ ]([a-z]{2})$", stem)
+    if m and gaz.get(m.group(1).upper()):
+        return m.group(1).upper()
+    prefix = re.split(r"[-_ ]", stem, maxsplit=1)[0]
+    if prefix in _FILE_PREFIX:
+        return _FILE_PREFIX[prefix]
+    if len(prefix) == 2 and (entry := gaz.get(prefix.upper())) and entry.label == "COUNTRY":
+        return entry.id
+    return None
+
+
+_BODY_TITLE = (
+    ("WB", re.compile(r"Western Balkans?", re.IGNORECASE)),
+    ("CoE", re.compile(r"Council of Europe|\bC?ETS\s*(?:No\.?\s*)?\d+|Convention on Cybercrime")),
+    ("EU", re.compile(r"\(EU\)|\(EC\)|European Union|European Parliament|\bENISA\b|"
+                      r"General Data Protection Regulation|Council of the European")),
+    ("ITU", re.compile(r"\bITU\b")),
+    ("OSCE", re.compile(r"\bOSCE\b")),
+    ("NATO", re.compile(r"\bNATO\b")),
+    ("UN", re.compile(r"United Nations|\bUN\b")),
+)
+
+
+def _country_from_title(title: str, gaz: Gazetteer) -> str | None:
+    for body, rx in _BODY_TITLE[:1]:
+        if rx.search(title):
+            return body
+    from .tag import get_tagger
+
+    for e in get_tagger().tag(title):
+        if e.label == "COUNTRY" and e.id:
+            return e.id
+        entry = gaz.get(e.id) if e.id else None
+        if (entry is not None and entry.country and entry.label != "COUNTRY"
+                and (entry.country not in STATE_BODIES or entry.country in ("EU", "CoE"))):
+            return entry.country
+    for word in re.findall(r"[A-Z][a-zé]+", title):
+        entry = gaz.demonym(word)
+        if entry is not None:
+            return entry.id
+    for body, rx in _BODY_TITLE[1:]:
+        if rx.search(title):
+            return body
+    return None
+
+
+_SECTION_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.|Chapter\s+\d+)\s*")
+
+
+def section_country(section_path: Iterable[str] | str | None) -> str | None:
+    """The state a report section is about: ("4 State of play...", "4.4 Kosovo*") -> "XK".
+
+    The innermost heading that *is* a country name decides ("4.6 Republic of Macedonia" ->
+    "MK"); headings about organisations ("6.3 The Regional Cooperation Council (RCC)") give None.
+    """
+    if section_path is None:
+        return None
+    if isinstance(section_path, str):
+        section_path = [s for s in section_path.split(" > ") if s]
+    gaz = get_gazetteer()
+    for heading in reversed(list(section_path)):
+        name = _SECTION_NUMBER.sub("", heading).strip().strip("*").strip()
+        name = re.sub(r"^(?:the)\s+", "", name, flags=re.IGNORECASE)
+        entry = gaz.find_alias(name)
+        if entry is not None and entry.label == "COUNTRY" and gaz.demonym(name) is None:
+            return entry.id
+    return None
+
+
+def passage_countries(
+    section_path: Iterable[str] | str | None, doc_country: str | None,
+    entities: Iterable[Any],
+) -> dict[str, str]:
+    """The states a passage is about -> how that was decided: "section" | "document" | "mention".
+
+    Only states and sub-state entities count (not EU/CoE/WB...).  A sub-state entity brings its
+    parent (Republika Srpska -> BA-SRP and BA).  National bodies and instruments the gazetteer
+    assigns to a state count as mentions of it.
+    """
+    gaz = get_gazetteer()
+    out: dict[str, str] = {}
+
+    def add(cid: str | None, source: str) -> None:
+        entry = gaz.get(cid) if cid else None
+        if entry is None or entry.label != "COUNTRY":
+            return
+        out.setdefault(entry.id, source)
+        if entry.parent:
+            out.setdefault(entry.parent, source)
+
+    add(section_country(section_path), "section")
+    add(doc_country, "document")
+    for e in entities:
+        label, eid = _label_id(e)
+        if not eid:
+            continue
+        if label == "COUNTRY":
+            add(eid, "mention")
+        elif (entry := gaz.get(eid)) is not None and entry.country:
+            add(entry.country, "mention")
+    return out
+
+
+def _label_id(e: Any) -> tuple[str | None, str | None]:
+    if isinstance(e, dict):
+        return e.get("label"), e.get("id")
+    return getattr(e, "label", None), getattr(e, "id", None)

@@ -1,0 +1,244 @@
+"""Tagger spans and ids on sentences written for these tests, query understanding, and the
+entity scoring of ../shared/eval/README.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from wbpolicy.entity_eval import (
+    GoldEntity,
+    evaluate_entities,
+    load_records,
+    locate_gold,
+    score_sentence,
+    sha256_text,
+)
+from wbpolicy.tag import Tagger, get_tagger, normalise_whitespace, query_entities
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return get_tagger()
+
+
+def spans(tagger: Tagger, text: str) -> list[tuple[str, str, str | None]]:
+    out = []
+    for e in tagger.tag(text):
+        assert text[e.start : e.end] == e.text
+        out.append((e.text, e.label, e.id))
+    return out
+
+
+def test_countries_in_their_many_forms(tagger: Tagger) -> None:
+    text = "Delegates from Kosovo*, BiH and BIH met officials of RepublikaSrpska and FYR Macedonia."
+    ents = tagger.tag(text)
+    assert [(e.text, e.label, e.id) for e in ents] == [
+        ("Kosovo", "COUNTRY", "XK"), ("BiH", "COUNTRY", "BA"), ("BIH", "COUNTRY", "BA"),
+        ("RepublikaSrpska", "COUNTRY", "BA-SRP"), ("FYR Macedonia", "COUNTRY", "MK"),
+    ]
+    kosovo = ents[0]
+    assert (kosovo.start, kosovo.end) == (15, 21) and text[kosovo.end] == "*"
+    assert all(e.source == "gazetteer" for e in ents)
+
+
+def test_full_name_and_bracketed_acronym_are_two_mentions(tagger: Tagger) -> None:
+    text = "The Regional Cooperation Council (RCC) funds a study."
+    assert [(e.text, e.label, e.id, e.start, e.end) for e in tagger.tag(text)] == [
+        ("Regional Cooperation Council", "ORG", "rcc", 4, 32), ("RCC", "ORG", "rcc", 34, 37),
+    ]
+
+
+def test_possessive_splits_the_mention(tagger: Tagger) -> None:
+    assert spans(tagger, "Judges trained by the CoE's Cybercrime Programme Office agreed.") == [
+        ("CoE", "ORG", "coe"), ("Cybercrime Programme Office", "ORG", "c-proc"),
+    ]
+    assert spans(tagger, "Serbia's strategy and NATO’s policy") == [
+        ("Serbia", "COUNTRY", "RS"), ("NATO", "ORG", "nato"),
+    ]
+
+
+def test_unseen_instruments_are_caught_by_patterns(tagger: Tagger) -> None:
+    text = ("Parliament passed the Law on Electronic Signatures, which transposes "
+            "Directive (EU) 2019/881 and follows Decision no. 1039 of the ministers.")
+    ents = tagger.tag(text)
+    assert [(e.text, e.label, e.id, e.source) for e in ents] == [
+        ("Law on Electronic Signatures", "INSTRUMENT", "law:law-on-electronic-signatures",
+         "pattern"),
+        ("Directive (EU) 2019/881", "INSTRUMENT", "directive:directive-eu-2019-881", "pattern"),
+        ("Decision no. 1039", "INSTRUMENT", "decision:decision-no-1039", "pattern"),
+    ]
+
+
+def test_pattern_bodies_and_titles(tagger: Tagger) -> None:
+    text = ("Ruritania adopted the National Cyber Defence Strategy and Action Plan (2021-2024), "
+            "drafted by the Ministry of Digital Affairs and the Agency for Network Safety; "
+            "RUR-CERT handles incidents under the Computer Misuse Act (1990).")
+    assert spans(tagger, text) == [
+        ("National Cyber Defence Strategy and Action Plan (2021-2024)", "INSTRUMENT",
+         "strategy:national-cyber-defence-strategy-and-action-plan-2021-2024"),
+        ("Ministry of Digital Affairs", "ORG", "org:ministry-of-digital-affairs"),
+        ("Agency for Network Safety", "ORG", "org:agency-for-network-safety"),
+        ("RUR-CERT", "ORG", "org:rur-cert"),
+        ("Computer Misuse Act (1990)", "INSTRUMENT", "act:computer-misuse-act-1990"),
+    ]
+
+
+def test_law_title_with_parenthesised_insert(tagger: Tagger) -> None:
+    text = "They cited the Substantive Law on (Prevention and Fight of) Cyber Crime in court."
+    assert spans(tagger, text) == [
+        ("Substantive Law on (Prevention and Fight of) Cyber Crime", "INSTRUMENT",
+         "xk-law-cyber-crime-2010"),
+    ]
+    text = "The Law on Data Retention and the Law on Trust Services were drafted in 2020."
+    assert [t for t, _, _ in spans(tagger, text)] == [
+        "Law on Data Retention", "Law on Trust Services",
+    ]
+
+
+def test_spans_are_flat_and_maximal(tagger: Tagger) -> None:
+    assert spans(tagger, "They ratified the Council of Europe Convention on Cybercrime.") == [
+        ("Council of Europe Convention on Cybercrime", "INSTRUMENT", "budapest-convention"),
+    ]
+    assert spans(tagger, "Member states of the EU apply the EU Cybersecurity Strategy.") == [
+        ("EU", "ORG", "eu"), ("EU Cybersecurity Strategy", "INSTRUMENT",
+                              "eu-cybersecurity-strategy"),
+    ]
+
+
+def test_country_is_split_off_an_organisation_name(tagger: Tagger) -> None:
+    assert spans(tagger, "It reports to the Ministry of Interior of Republika Srpska.") == [
+        ("Ministry of Interior", "ORG", "ministry-of-interior"),
+        ("Republika Srpska", "COUNTRY", "BA-SRP"),
+    ]
+    assert spans(tagger, "the Government of Montenegro decided") == [
+        ("Montenegro", "COUNTRY", "ME"),
+    ]
+
+
+def test_acronyms_are_case_sensitive_and_tokens_standalone(tagger: Tagger) -> None:
+    assert spans(tagger, "Let us see what the US and the EU think.") == [
+        ("US", "COUNTRY", "US"), ("EU", "ORG", "eu"),
+    ]
+    assert spans(tagger, "EU-funded projects and NATO-accredited centres") == []
+    assert spans(tagger, "the criminal code and the Criminal Code") == [
+        ("Criminal Code", "INSTRUMENT", "criminal-code"),
+    ]
+
+
+def test_generic_references_are_not_tagged(tagger: Tagger) -> None:
+    assert spans(tagger, "The Strategy envisages that the Law will create a national CERT.") == []
+
+
+def test_names_broken_across_lines_keep_original_offsets(tagger: Tagger) -> None:
+    text = "signed the Budapest\nConvention with the  Council  of Europe\n\nin 2010"
+    ents = tagger.tag(text)
+    assert [(e.text, e.label, e.id) for e in ents] == [
+        ("Budapest\nConvention", "INSTRUMENT", "budapest-convention"),
+        ("Council  of Europe", "ORG", "coe"),
+    ]
+    norm, offsets = normalise_whitespace(text)
+    assert norm == "signed the Budapest Convention with the Council of Europe\n\nin 2010"
+    assert offsets is not None and len(offsets) == len(norm) + 1
+    assert normalise_whitespace("plain text") == ("plain text", None)
+
+
+def test_tag_many_matches_tag(tagger: Tagger) -> None:
+    texts = ["ENISA and the OSCE.", "", "Croatia adopted the NIS Directive."]
+    assert tagger.tag_many(texts) == [tagger.tag(t) for t in texts]
+
+
+def test_query_entities_accepts_demonyms_possessives_and_lower_case() -> None:
+    q = query_entities("What has Kosovo's government done with the Budapest Convention?")
+    assert q.countries == ("XK",) and q.instruments == ("budapest-convention",)
+    assert query_entities("Macedonian cybersecurity strategy").countries == ("MK",)
+    q = query_entities("does bih's law on information security cover the rcc?")
+    assert q.countries == ("BA",) and q.orgs == ("rcc",)
+    assert q.instruments == ("law-on-information-security",)
+    assert query_entities("Republika Srpska CERT").countries == ("BA-SRP", "BA")
+    assert query_entities("tell us about Serbian and Albanian CERTs").countries == ("RS", "AL")
+    assert query_entities("how to write a good strategy").is_empty()
+
+
+# -- scoring --------------------------------------------------------------------------------
+
+
+def test_locate_gold_takes_the_nth_occurrence() -> None:
+    text = "Albania and the Government of Albania"
+    gold = locate_gold(text, [("Albania", "COUNTRY"), ("Albania", "COUNTRY"), ("X", "ORG")])
+    assert [(g.start, g.end) for g in gold] == [(0, 7), (30, 37), (None, None)]
+
+
+def test_score_matching_rules() -> None:
+    gold = [GoldEntity(0, 40, "INSTRUMENT"), GoldEntity(50, 53, "ORG"),
+            GoldEntity(60, 70, "ORG")]
+    pred = [
+        (0, 10, "INSTRUMENT"),  # overlaps gold 0: match
+        (30, 34, "ORG"),  # inside gold 0: ignored
+        (50, 53, "ORG"), (51, 52, "ORG"),  # one-to-one: the largest overlap wins, rest inside
+        (60, 70, "COUNTRY"),  # wrong label, not inside?  it is inside gold 2: ignored
+        (80, 85, "ORG"),  # false positive
+    ]
+    counts, fp, fn = score_sentence(gold, pred)
+    assert counts["INSTRUMENT"].tp == 1 and counts["INSTRUMENT"].fp == 0
+    assert (counts["ORG"].tp, counts["ORG"].fp, counts["ORG"].fn) == (1, 1, 1)
+    assert counts["COUNTRY"].fp == 0 and fp == [5] and fn == [2]
+
+
+def test_evaluate_on_inline_records(tagger: Tagger) -> None:
+    recs = [{"id": "t1", "text": "The RCC and Serbia signed the Budapest Convention.",
+             "entities": [{"text": "RCC", "label": "ORG"}, {"text": "Serbia", "label": "COUNTRY"},
+                          {"text": "Budapest Convention", "label": "INSTRUMENT"},
+                          {"text": "Moldova", "label": "COUNTRY"}]}]
+    rep = evaluate_entities(recs, tagger, name="inline")
+    assert rep.per_label["ORG"].f1 == 1.0 and rep.per_label["INSTRUMENT"].f1 == 1.0
+    assert (rep.per_label["COUNTRY"].tp, rep.per_label["COUNTRY"].fn) == (1, 1)
+    assert rep.overall.tp == 3 and rep.sentences == 1
+
+
+def test_offset_records_resolve_and_check_their_hash(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    (shared / "corpus" / "docs").mkdir(parents=True)
+    (shared / "corpus" / "docs" / "a.txt").write_bytes(
+        b"\xef\xbb\xbfIntro.\r\nThe OSCE met in\r\nVienna.\r\n")
+    sentence = "The OSCE met in\nVienna."
+    start = 7
+    rec = {"id": "x1", "file": "docs/a.txt", "start": start, "end": start + len(sentence),
+           "sha256": sha256_text(sentence),
+           "entities": [{"start": 4, "end": 8, "label": "ORG", "id": "osce"}]}
+    path = tmp_path / "extra.jsonl"
+    path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    (loaded,) = load_records(path, shared)
+    assert loaded.text == sentence and loaded.gold[0].text == "OSCE"
+    rec["sha256"] = "0" * 64
+    path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    with pytest.raises(Exception, match="hash"):
+        load_records(path, shared)
+
+
+# -- corpus integration ----------------------------------------------------------------------
+
+
+@pytest.mark.corpus
+def test_dev_entities_f1_per_label(shared_dir: Path, tagger: Tagger) -> None:
+    rep = evaluate_entities(shared_dir / "eval" / "dev_entities.jsonl", tagger)
+    assert rep.sentences == 10
+    for label in ("COUNTRY", "ORG", "INSTRUMENT"):
+        assert rep.per_label[label].f1 >= 0.95, (label, rep.per_label[label])
+
+
+@pytest.mark.corpus
+def test_extra_annotations_resolve_and_score(shared_dir: Path, tagger: Tagger) -> None:
+    recs = load_records(REPO / "eval" / "entities_extra.jsonl", shared_dir)
+    report = [r for r in recs if r.source.startswith("reference/")]
+    other = [r for r in recs if not r.source.startswith("reference/")]
+    assert len(report) >= 40 and len(other) >= 20
+    assert len({r.source for r in other}) >= 5
+    rep = evaluate_entities(report, tagger)
+    for label in ("COUNTRY", "ORG", "INSTRUMENT"):
+        assert rep.per_label[label].f1 >= 0.9, (label, rep.per_label[label])
+    assert evaluate_entities(other, tagger).overall.f1 >= 0.8
