@@ -20,6 +20,7 @@ def atomic_write(path: Path | str, write: Callable[[Path], None]) -> None:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        tmp_path.chmod(0o644)  # mkstemp makes 0600; index files are ordinary readable files
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, path)

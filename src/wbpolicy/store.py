@@ -131,6 +131,11 @@ MIGRATIONS: list[str] = [
         tokenize = 'unicode61 remove_diacritics 2'
     );                                        -- rowid = passages.id
     """,
+    # 2: the model + chunking settings a document was indexed with (ingest skips a file only when
+    # both its sha256 and this key are unchanged)
+    """
+    ALTER TABLE documents ADD COLUMN index_key TEXT;
+    """,
 ]
 
 

