@@ -1,0 +1,275 @@
+"""Search on a tiny index written straight through the SQLite schema (the contract between
+ingest and search) with the deterministic ``hash:64`` embedder and the numpy vector index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wbpolicy.embed import load_embedder
+from wbpolicy.models import Filters
+from wbpolicy.search import SearchResult, fts_expression, fuse, query_tokens, search
+from wbpolicy.store import Store
+from wbpolicy.vectors import BruteForceIndex
+
+
+@dataclass
+class TinyIndex:
+    store: Store
+    embedder: Any
+    vectors: Any
+
+
+# (doc_id, kind, country, year, [(passage kind, section, text, [(marker, note, url, offset)])])
+DOCS: list[tuple[str, str, str, int, list[tuple[str, str, str, list]]]] = [
+    (
+        "report", "report", "WB", 2016,
+        [
+            ("body", "4 State > 4.4 Kosovo*",
+             "The national CERT known as KOS-CERT was set up inside the regulator in 2012.",
+             [("66", "Strategy and Action Plan 2016-2019", "http://example.org/kos-strategy.pdf",
+               20)]),
+            ("body", "4 State > 4.4 Kosovo*",
+             "Awareness of cyber threats among citizens of the region remains limited and basic.",
+             []),
+            ("body", "6 Mechanisms > 6.6 e-SEE",
+             "The e-SEE Initiative supports the information society agenda in the region.", []),
+            ("footnote", "6 Mechanisms > 6.6 e-SEE",
+             "e-SEE Agenda+ of 2007, available at: http://www.example.org/esee/agenda-plus.html",
+             []),
+            ("table", "4 State > 4.8 Regional summary",
+             "Table 1 | Albania | Strategy + | CERT + | Law -/+", []),
+            ("body", "1 Introduction",
+             "Awareness of cyber threats among citizens of the region remains limited and basic.",
+             []),
+        ],
+    ),
+    (
+        "strategy-me", "strategy", "ME", 2013,
+        [
+            ("body", "Goals",
+             (f"Cyber threats goal {i}: Montenegro protects critical infrastructure from cyber "
+              "threats and cyber threats to citizens."), [])
+            for i in range(8)
+        ],
+    ),
+    (
+        "law-rs", "law", "RS", 2016,
+        [
+            ("body", "Article 1",
+             f"Article {i} of the law on information security addresses cyber threats in part.",
+             [])
+            for i in range(6)
+        ],
+    ),
+]
+
+
+def build_tiny_index(path: Path) -> TinyIndex:
+    store = Store(path / "wbpolicy.sqlite")
+    emb = load_embedder("hash:64")
+    ids: list[int] = []
+    texts: list[str] = []
+    with store.transaction() as conn:
+        for doc_id, kind, country, year, passages in DOCS:
+            cur = conn.execute(
+                "INSERT INTO documents(doc_id, path, sha256, format, title, kind, country, year, "
+                "ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (doc_id, f"/x/{doc_id}.txt", "0" * 64, "txt", f"Title of {doc_id}", kind,
+                 country, year, "2024-01-01"),
+            )
+            doc_pk = cur.lastrowid
+            for ordinal, (pkind, section, text, cites) in enumerate(passages):
+                page = ordinal + 1
+                cur = conn.execute(
+                    "INSERT INTO passages(doc_pk, ordinal, kind, text, section, page_start, "
+                    "page_end, pages, char_start, char_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (doc_pk, ordinal, pkind, text, section, page, page + 1,
+                     json.dumps([page, page + 1]), 0, len(text)),
+                )
+                pid = int(cur.lastrowid)
+                ids.append(pid)
+                texts.append(text)
+                conn.execute(
+                    "INSERT INTO passages_fts(rowid, text, section, title) VALUES (?,?,?,?)",
+                    (pid, text, section, f"Title of {doc_id}"),
+                )
+                # two citations inserted out of order: hits must list them by offset
+                for marker, note, url, offset in reversed(cites):
+                    conn.execute(
+                        "INSERT INTO citations(passage_id, marker, text, url, urls, page, offset)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        (pid, marker, note, url, json.dumps([url]), page, offset),
+                    )
+                if cites:
+                    conn.execute(
+                        "INSERT INTO citations(passage_id, marker, text, url, urls, page, offset)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        (pid, "65", "An earlier note", None, "[]", page, 3),
+                    )
+                source = "section" if "Kosovo" in section else "document"
+                pc = "XK" if "Kosovo" in section else country
+                conn.execute(
+                    "INSERT INTO passage_countries(passage_id, country, source) VALUES (?,?,?)",
+                    (pid, pc, source),
+                )
+                if "Montenegro" in text:
+                    conn.execute(
+                        "INSERT INTO mentions(passage_id, entity_id, label, text, start, \"end\")"
+                        " VALUES (?,?,?,?,?,?)",
+                        (pid, "ME", "COUNTRY", "Montenegro", 0, 10),
+                    )
+    vectors = BruteForceIndex(emb.dim).build(ids, emb.embed(texts, kind="passage"))
+    return TinyIndex(store, emb, vectors)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> TinyIndex:
+    idx = build_tiny_index(tmp_path)
+    yield idx
+    idx.store.close()
+
+
+def test_lexical_finds_exact_acronym(tiny: TinyIndex) -> None:
+    res = search(tiny, "KOS-CERT", top_k=3, mode="lexical")
+    assert res.hits[0].text.startswith("The national CERT known as KOS-CERT")
+    assert res.hits[0].doc_id == "report"
+    assert res.hits[0].section == "4 State > 4.4 Kosovo*"
+    res = search(tiny, "e-SEE", top_k=3, mode="lexical")
+    assert "e-SEE Initiative" in res.hits[0].text
+
+
+def test_hit_fields_and_citations_ordered_by_offset(tiny: TinyIndex) -> None:
+    hit = search(tiny, "KOS-CERT regulator", top_k=1, mode="hybrid").hits[0]
+    assert hit.rank == 1
+    assert hit.title == "Title of report"
+    assert hit.page == 1 and hit.pages == (1, 2)
+    assert hit.kind == "body" and hit.doc_kind == "report"
+    assert [c.marker for c in hit.citations] == ["65", "66"]
+    assert hit.citations[1].url == "http://example.org/kos-strategy.pdf"
+    assert hit.citations[1].offset == 20
+
+
+def test_to_json_has_the_cli_shape(tiny: TinyIndex) -> None:
+    res = search(tiny, "KOS-CERT", top_k=2)
+    data = res.to_json()
+    assert isinstance(res, SearchResult)
+    assert data["query"] == "KOS-CERT" and data["mode"] == "hybrid"
+    h = data["hits"][0]
+    assert {"rank", "doc_id", "title", "page", "pages", "section", "text", "score",
+            "citations"} <= set(h)
+    assert h["citations"][1] == {
+        "marker": "66", "text": "Strategy and Action Plan 2016-2019",
+        "url": "http://example.org/kos-strategy.pdf",
+    }
+    json.dumps(data)  # serialisable
+
+
+def test_footnote_and_table_passages_are_searchable(tiny: TinyIndex) -> None:
+    hit = search(tiny, "where is the e-SEE agenda published", top_k=1, mode="hybrid").hits[0]
+    assert hit.kind == "footnote" and "agenda-plus.html" in hit.text
+    hit = search(tiny, "Table 1", top_k=1, mode="hybrid").hits[0]
+    assert hit.kind == "table"
+
+
+@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
+def test_filters_apply_before_ranking(tiny: TinyIndex, mode: str) -> None:
+    # unfiltered, the Montenegro strategy dominates "cyber threats"
+    top = search(tiny, "cyber threats", top_k=5, mode=mode).hits
+    assert {h.doc_id for h in top} == {"strategy-me"}
+    res = search(tiny, "cyber threats", top_k=5, mode=mode, filters=Filters(doc_ids=("law-rs",)))
+    assert len(res.hits) == 5 and {h.doc_id for h in res.hits} == {"law-rs"}
+    res = search(tiny, "cyber threats", top_k=4, mode=mode, filters=Filters(kinds=("law",)))
+    assert len(res.hits) == 4 and {h.doc_id for h in res.hits} == {"law-rs"}
+    res = search(tiny, "cyber threats", top_k=10, mode=mode, filters=Filters(countries=("XK",)))
+    assert {h.doc_id for h in res.hits} == {"report"}
+    assert all(h.section == "4 State > 4.4 Kosovo*" for h in res.hits)
+    res = search(tiny, "cyber threats", top_k=3, mode=mode,
+                 filters=Filters(year_min=2014, year_max=2016, kinds=("report", "law")))
+    assert len(res.hits) == 3 and {h.doc_id for h in res.hits} <= {"report", "law-rs"}
+    res = search(tiny, "cyber threats", top_k=3, mode=mode, filters=Filters(orgs=("ME",)))
+    assert len(res.hits) == 3 and {h.doc_id for h in res.hits} == {"strategy-me"}
+    res = search(tiny, "cyber threats", top_k=3, mode=mode, filters=Filters(doc_ids=("none",)))
+    assert res.hits == ()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"AND OR (', '" -- NEAR', "NEAR(a b, 2)", "*", "col:text", "^start", "a'b\"c", "()", "-"],
+)
+def test_hostile_input_never_raises(tiny: TinyIndex, query: str) -> None:
+    for mode in ("lexical", "hybrid", "dense"):
+        res = search(tiny, query, top_k=3, mode=mode)
+        assert isinstance(res.hits, tuple)
+
+
+def test_fts_expression_quotes_everything() -> None:
+    expr = fts_expression(query_tokens('"AND OR ( -- NEAR KOS-CERT no. 1202'))
+    assert expr == '"NEAR" OR "KOS-CERT" OR "1202"'
+    assert fts_expression(query_tokens("the of and")) is None
+    assert fts_expression(["attacks"]) == '"attacks" OR "attack"*'
+    assert fts_expression([], ["South-East European"]) == '"South-East European"'
+
+
+def test_modes_differ_and_unknown_mode_fails(tiny: TinyIndex) -> None:
+    q = "regulator set up in 2012"
+    lex = [h.passage_id for h in search(tiny, q, top_k=6, mode="lexical").hits]
+    den = [h.passage_id for h in search(tiny, q, top_k=6, mode="dense").hits]
+    assert lex != den
+    from wbpolicy.errors import WbpolicyError
+
+    with pytest.raises(WbpolicyError):
+        search(tiny, q, mode="fuzzy")
+
+
+def test_duplicate_texts_dropped(tiny: TinyIndex) -> None:
+    res = search(tiny, "awareness of cyber threats limited and basic", top_k=10, mode="lexical")
+    texts = [h.text for h in res.hits]
+    assert len(texts) == len(set(texts))
+    assert texts.count(
+        "Awareness of cyber threats among citizens of the region remains limited and basic."
+    ) == 1
+    assert [h.rank for h in res.hits] == list(range(1, len(res.hits) + 1))
+
+
+def test_fuse_methods() -> None:
+    dense = [(1, 0.9), (2, 0.5), (3, 0.1)]
+    lexical = [(3, 12.0), (1, 6.0), (4, 0.0)]
+    w = dict(fuse(dense, lexical, method="weighted", dense_weight=0.5))
+    assert w[1] == pytest.approx(0.5 * 1.0 + 0.5 * 0.5)
+    assert w[3] == pytest.approx(0.5)
+    assert w[4] == pytest.approx(0.0)
+    r = fuse(dense, lexical, method="rrf", dense_weight=0.5)
+    assert r[0][0] == 1 and r[0][1] == pytest.approx(1.0)
+    assert [pid for pid, _ in r][:2] == [1, 3]
+
+
+def test_country_named_in_query_prefers_passages_about_it(tiny: TinyIndex) -> None:
+    res = search(tiny, "awareness of cyber threats among Kosovo citizens", top_k=3)
+    assert res.understood["countries"] == ["XK"]
+    assert res.hits[0].section == "4 State > 4.4 Kosovo*"
+    assert res.hits[0].text.startswith("Awareness of cyber threats")
+
+
+def test_acronym_and_full_name_expand_each_other() -> None:
+    from wbpolicy.search import analyse_query
+
+    a = analyse_query("Which SEE countries are not members of SEENSA?")
+    assert "South-East European National Security Authorities" in a.expansions
+    assert "South-East European National Security Authorities" in a.dense_text
+    b = analyse_query("south-east european national security authorities")
+    assert b.expansions == ("SEENSA",)
+    # acronyms match case-sensitively: the word "first" is not the FIRST forum
+    assert analyse_query("which country passed such a law first").expansions == ()
+
+
+def test_numbered_references_become_phrases() -> None:
+    from wbpolicy.search import analyse_query
+
+    assert "Table 1" in analyse_query("Table 1 status per country").phrases
+    assert "no 1202" in analyse_query("Decision no. 1202").phrases
+    assert not any(p.startswith("in ") for p in analyse_query("held in 2014").phrases)
