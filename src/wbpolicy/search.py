@@ -13,9 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -486,30 +484,13 @@ def dense_search(
 ) -> list[tuple[int, float]]:
     import numpy as np
 
-    with _one_thread():
-        vec = index.embedder.embed([analysis.dense_text], kind="query")
+    vec = index.embedder.embed([analysis.dense_text], kind="query")
     vec = np.asarray(vec, dtype="float32").reshape(1, -1)[0]
     allowed_arr = None
     if allowed is not None:
         allowed_arr = np.fromiter(sorted(allowed), dtype="int64", count=len(allowed))
     res = index.vectors.search(vec, k, allowed_arr)
     return [(int(pid), float(score)) for pid, score in res]
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Embed a single query on one thread: on a shared 2-core machine, torch's thread pool makes
-    one short query 10-40x slower (measured: median 765 ms with 4 threads vs 18 ms with 1)."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # --------------------------------------------------------------------------------------------
