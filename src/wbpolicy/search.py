@@ -632,6 +632,12 @@ def _is_state(code: str) -> bool:
 # hits
 
 
+def hits_for_passages(index: Any, passage_ids: Sequence[int]) -> list[Hit]:
+    """Hits for given passages, in the given order (score 0): for listings such as
+    ``wbpolicy entities ID``."""
+    return _make_hits(index.store.conn, [(int(p), 0.0) for p in passage_ids], len(passage_ids))
+
+
 def _make_hits(conn: Any, scored: list[tuple[int, float]], top_k: int) -> list[Hit]:
     """Materialise the best ``top_k`` passages, dropping exact duplicate texts."""
     hits: list[Hit] = []

@@ -249,4 +249,4 @@ def index_rebuild(ctx: click.Context) -> None:
 
 
 # Register the query and entity commands (imported for their side effect on `main`).
-from wbpolicy.cli import entities_cmd, query  # noqa: E402,F401
+from wbpolicy.cli import entities_cmd, query  # noqa: F401

@@ -25,7 +25,14 @@ from pathlib import Path
 
 from wbpolicy.errors import ExtractionError
 from wbpolicy.models import Block, Citation, Extraction, Footnote, PageText, Problem, Table
-from wbpolicy.textutil import build_lexicon, dehyphenate, find_urls, join_hyphenated, normalise_ws
+from wbpolicy.textutil import (
+    build_lexicon,
+    dehyphenate,
+    find_urls,
+    join_hyphenated,
+    join_wrapped_lines,
+    normalise_ws,
+)
 
 log = logging.getLogger(__name__)
 
@@ -599,7 +606,7 @@ def _parse_footnotes(pages: list[_PageData]) -> list[Footnote]:
                 notes[-1][1].append(text)
     out = []
     for marker, texts, page in notes:
-        text = normalise_ws(dehyphenate("\n".join(texts)))
+        text = normalise_ws(join_wrapped_lines(dehyphenate("\n".join(texts)).split("\n")))
         out.append(Footnote(marker=marker, text=text, page=page, urls=tuple(find_urls(text))))
     return out
 
