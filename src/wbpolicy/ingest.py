@@ -46,7 +46,10 @@ META_PASSAGE_SEQ = "passage_seq"
 
 
 def chunking_settings(settings: Settings) -> dict[str, Any]:
+    from wbpolicy.extract import EXTRACTOR_VERSION
+
     return {
+        "extractor_version": EXTRACTOR_VERSION,
         "chunker_version": CHUNKER_VERSION,
         "max_tokens": settings.max_tokens,
         "min_tokens": settings.min_tokens,

@@ -25,9 +25,11 @@ FORMATS: dict[str, str] = {
     ".xhtml": "html",
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(FORMATS)
+# Bump when extraction output changes, so that ingest re-reads files whose bytes did not change.
+EXTRACTOR_VERSION = 2
 SKIPPED_NAMES = frozenset({"manifest.json"})
 
-__all__ = ["SUPPORTED_SUFFIXES", "extract", "format_of", "iter_documents"]
+__all__ = ["EXTRACTOR_VERSION", "SUPPORTED_SUFFIXES", "extract", "format_of", "iter_documents"]
 
 
 def format_of(path: Path) -> str | None:
