@@ -124,3 +124,36 @@ def test_own_queries_over_report_and_other_documents(corpus_index):
     overall = report.overall["hybrid"].to_json()
     assert overall["recall@10"] >= 0.9
     assert overall["recall@5"] >= 0.8
+
+
+def test_ask_questions_country_gold_and_abstention(corpus_index):
+    from wbpolicy.ask_eval import evaluate_ask
+
+    _, _, index = corpus_index
+    path = Path(__file__).resolve().parents[1] / "eval" / "ask_questions.jsonl"
+    report = evaluate_ask(index, path)
+    print(report.format(details=True))
+    assert report.country_accuracy == 1.0
+    assert report.gold_recall >= 0.9
+    assert report.abstention_accuracy == 1.0
+    assert report.false_abstentions == 0
+
+
+def test_ask_answers_are_verbatim_and_on_their_page(corpus_index):
+    from wbpolicy.ask import ask
+
+    _, _, index = corpus_index
+    ans = ask(index, "What does Kosovo's strategy say about public-private partnership?")
+    assert not ans.abstained
+    assert "XK" in ans.understood.country_set
+    conn = index.store.conn
+    for item in ans.items:
+        texts = [r[0] for r in conn.execute(
+            "SELECT p.text FROM passages p JOIN documents d ON d.id = p.doc_pk WHERE d.doc_id = ?",
+            (item.doc_id,))]
+        assert any(item.text in t for t in texts), item.text
+        page_text = conn.execute(
+            "SELECT pg.text FROM pages pg JOIN documents d ON d.id = pg.doc_pk "
+            "WHERE d.doc_id = ? AND pg.page = ?", (item.doc_id, item.page)).fetchone()[0]
+        head = " ".join(item.text.split()[:4])
+        assert head in " ".join(page_text.split()), (item.page, item.text)

@@ -14,7 +14,8 @@ def _width() -> int:
 
 def _wrap(text: str, indent: str = "   ") -> str:
     return "\n".join(
-        textwrap.fill(para, width=_width(), initial_indent=indent, subsequent_indent=indent)
+        textwrap.fill(para, width=_width(), initial_indent=indent, subsequent_indent=indent,
+                      break_on_hyphens=False, break_long_words=False)
         for para in text.split("\n")
         if para.strip()
     )
@@ -34,7 +35,7 @@ def citation_lines(citations: Iterable[Any], indent: str = "   ") -> list[str]:
         url = f" <{c.url}>" if c.url and c.url not in c.text else ""
         lines.append(textwrap.fill(
             f"[{c.marker}] {c.text}{url}", width=_width(), initial_indent=indent,
-            subsequent_indent=indent + "    ",
+            subsequent_indent=indent + "    ", break_on_hyphens=False, break_long_words=False,
         ))
     return lines
 
