@@ -1064,6 +1064,11 @@ def format_answer(ans: Answer) -> str:
     own = [s for s in ans.searched if s.group == GROUP_OWN]
     if own:
         lines.append("Country documents searched: " + "; ".join(s.title for s in own))
+    elif u.countries:
+        kinds = " or ".join(u.kinds) or "document"
+        lines.append(f"The corpus holds no {kinds} of "
+                     + ", ".join(country_name(c) for c in u.countries)
+                     + "; quoting what other documents say about it.")
     if ans.abstained:
         lines += ["", ans.message or "No answer."]
         return "\n".join(lines)

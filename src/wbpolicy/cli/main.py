@@ -204,15 +204,19 @@ def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bo
 @expected_errors
 def corpus_fetch(dest: Path | None, timeout: float, as_json: bool) -> None:
     """Download the manifest's documents that have a public URL (needs a network)."""
-    from dataclasses import asdict
-
     from wbpolicy.corpus import default_fetch_dir, fetch
 
     report = fetch(dest or default_fetch_dir(), timeout=timeout)
     if as_json:
-        emit_json(asdict(report))
-    else:
-        click.echo(json.dumps(asdict(report), indent=2, ensure_ascii=False))
+        emit_json(report.to_json())
+        return
+    click.echo(
+        f"into {report.dest_dir}: downloaded {len(report.downloaded)}, already present "
+        f"{len(report.already_present)}, no public URL {len(report.no_url)}, derived copies that "
+        f"cannot be re-downloaded {len(report.not_fetchable)}, failed {len(report.failed)}"
+    )
+    for doc_id, reason in report.failed:
+        click.echo(f"  failed: {doc_id}: {reason}")
 
 
 @main.group("index")
