@@ -15,12 +15,17 @@ Two record formats are read:
   directory (``<shared>/corpus``), except ``reference/...`` which is relative to the shared
   directory; ``start``/``end`` index the file text decoded as UTF-8 (BOM removed) with CRLF
   turned into LF; ``sha256`` is the hex digest of the UTF-8 sentence text (checked on load).
+  With ``"strip_markdown": true`` (report markdown), the sentence is ``strip_markdown(file[start:
+  end]).strip()`` -- what the hidden set feeds the tagger ("copied from the report (markdown
+  stripped)") -- and the hash and entity offsets refer to that stripped text. An optional
+  ``"split"`` names the subset a record belongs to (e.g. ``heldout2``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +51,7 @@ class EvalRecord:
     text: str
     gold: tuple[GoldEntity, ...]
     source: str = ""  # file the sentence comes from, if known
+    split: str = ""  # optional subset name ("heldout2", ...)
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,26 @@ def read_corpus_text(path: Path) -> str:
     return text.replace("\r\n", "\n")
 
 
+_MD_SUP = re.compile(r"<sup>.*?</sup>", re.DOTALL)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
+_MD_AUTOLINK = re.compile(r"<((?:https?://|mailto:|www\.)[^>\s]+)>")
+_MD_ESCAPE = re.compile(r"\\+([\\`*_{}\[\]()#+\-.!<>|~\"'])")
+_MD_EMPHASIS = re.compile(r"(?<![\\\w*])(\*{1,3})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+_MD_STRAY_STRONG = re.compile(r"(?<!\\)\*\*")
+
+
+def strip_markdown(text: str) -> str:
+    """Markdown as a reader copies it: footnote markers dropped, links and autolinks reduced to
+    their text, emphasis markers removed, backslash escapes resolved (``Kosovo\\*`` -> ``Kosovo*``,
+    doubled escapes in URLs included)."""
+    text = _MD_SUP.sub("", text)
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
+    text = _MD_AUTOLINK.sub(lambda m: m.group(1), text)
+    text = _MD_EMPHASIS.sub(lambda m: m.group(2), text)
+    text = _MD_STRAY_STRONG.sub("", text)
+    return _MD_ESCAPE.sub(lambda m: m.group(1), text)
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -179,7 +205,7 @@ def _record(raw: dict[str, Any], shared: Path | None, cache: dict[str, str]) -> 
                                e.get("id")) for e in ents]
         else:
             gold = locate_gold(text, [(e["text"], e["label"]) for e in ents])
-        return EvalRecord(rid, text, tuple(gold), raw.get("file", ""))
+        return EvalRecord(rid, text, tuple(gold), raw.get("file", ""), raw.get("split", ""))
     if shared is None:
         raise WbpolicyError(f"{rid}: shared data directory not found; cannot resolve {raw['file']}")
     rel = raw["file"]
@@ -189,13 +215,15 @@ def _record(raw: dict[str, Any], shared: Path | None, cache: dict[str, str]) -> 
             raise WbpolicyError(f"{rid}: {path} not found")
         cache[rel] = read_corpus_text(path)
     text = cache[rel][raw["start"] : raw["end"]]
+    if raw.get("strip_markdown"):
+        text = strip_markdown(text).strip()
     if sha256_text(text) != raw["sha256"]:
         raise WbpolicyError(f"{rid}: text of {rel}[{raw['start']}:{raw['end']}] changed (hash)")
     gold = [
         GoldEntity(e["start"], e["end"], e["label"], text[e["start"] : e["end"]], e.get("id"))
         for e in raw.get("entities") or []
     ]
-    return EvalRecord(rid, text, tuple(gold), rel)
+    return EvalRecord(rid, text, tuple(gold), rel, raw.get("split", ""))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def _strip_trailing_punct(word: str) -> tuple[str, bool]:
 
 def _forward_run(
     text: str, pos: int, *, allow_lower: bool = True, max_words: int = 18,
-    stop_heads: frozenset[str] = frozenset(),
+    stop_heads: frozenset[str] = frozenset(), coord_heads: frozenset[str] = frozenset(),
 ) -> int:
     """End offset of a title-cased name run starting at ``pos`` (``pos`` if there is none).
 
@@ -105,6 +105,7 @@ def _forward_run(
     before verbs/relative pronouns, punctuation, a new "and the ..." item or a blank line.
     """
     best = pos
+    before_and: int | None = None  # where the run ended before its last "and"
     lower_run = 0
     n = 0
     it = list(_words(text, pos, min(len(text), pos + 400)))
@@ -148,8 +149,12 @@ def _forward_run(
                 break
             if re.match(r"\d{4}\b", nxt) and lw in ("in", "of", "from", "by", "on"):
                 break
+            if lw == "with" and nxt.lower() not in ("regard", "respect"):
+                break  # "Memorandum of Cooperation with the Initiative ...": a partner follows
             if cut:
                 break
+            if lw in ("and", "&"):
+                before_and = best
             lower_run = 0
         elif core[0].isdigit():
             break  # years and dates end a name; _year_tail takes "(2014-2020)"
@@ -158,6 +163,8 @@ def _forward_run(
                 break
             if core in stop_heads and n > 0:
                 break  # "Forensic Department of the Ministry of Interior": two bodies
+            if core in coord_heads and before_and is not None:
+                return before_and  # "... Representation and Brussels Agreement": two titles
             best = m.start() + len(core)
             lower_run = 0
             if cut:
@@ -240,7 +247,7 @@ def _backward_run(text: str, pos: int, max_words: int = 8) -> int:
 
 _INSTR_HEADS = re.compile(
     r"\b(?:Strategy|Action Plan|Declaration|Convention|Treaty|Protocol|Charter|Code|Guidelines"
-    r"|Manual|Agenda|Concept|Act|Pledge|Resolution|Recommendation)\b"
+    r"|Manual|Agenda|Concept|Act|Pledge|Resolution|Recommendation|Agreements?|Memorandum)\b"
 )
 _ORG_HEADS = re.compile(
     r"\b(?:Ministry|Agency|Directorate|Department|Office|Council|Centre|Center|Authority|Bureau"
@@ -251,7 +258,14 @@ _ORG_HEAD_WORDS = frozenset(_ORG_HEADS.pattern.split("(?:")[1].split(")")[0].spl
 _WEAK_HEADS = frozenset({"Board", "Group", "Team", "Forum"})
 _INSTR_HEAD_WORDS = frozenset(
     {"Strategy", "Law", "Act", "Convention", "Directive", "Regulation", "Decision", "Treaty",
-     "Code", "Declaration", "Protocol", "Charter", "Framework"}
+     "Code", "Declaration", "Protocol", "Charter", "Framework", "Agreement", "Agreements",
+     "Memorandum"}
+)
+# Heads that start a second, coordinated title: "Agreement on the Regional Representation and
+# Brussels Agreement" is two instruments, not one.
+_COORD_INSTR_HEADS = frozenset(
+    {"Strategy", "Law", "Act", "Convention", "Directive", "Regulation", "Decision", "Treaty",
+     "Declaration", "Protocol", "Charter", "Agreement", "Agreements", "Memorandum"}
 )
 _LAW_HEAD = re.compile(
     r"\b(?:(?!(?:The|This|That|A|An|New|Draft|Its|Each|Every|Such)\b)[A-Z][a-z]+\s+)?"
@@ -297,7 +311,8 @@ def _instrument_kind(text: str) -> str:
                        ("Decision", "decision"), ("Convention", "convention"),
                        ("Strategy", "strategy"), ("Law", "law"), ("Act", "act"),
                        ("Code", "code"), ("Action Plan", "plan"), ("Declaration", "declaration"),
-                       ("Treaty", "treaty"), ("Protocol", "protocol")):
+                       ("Treaty", "treaty"), ("Protocol", "protocol"),
+                       ("Agreement", "agreement"), ("Memorandum", "memorandum")):
         if re.search(rf"\b{word}\b", text):
             return kind
     return "instrument"
@@ -339,6 +354,41 @@ def find_pattern_entities(text: str) -> list[tuple[int, int, str]]:
         _head_entity(text, m, "INSTRUMENT", add)
     for m in _ORG_HEADS.finditer(text):
         _head_entity(text, m, "ORG", add)
+    out = [c for c in out if not _generic(c, text)]
+    return _cut_coordinated(out, text)
+
+
+# "to establish a Computer Security Incident Response Team (CSIRT)", "each National Cyber Security
+# Council": an indefinite or distributive determiner makes a title-cased phrase a kind, not a name.
+# A body is generic whatever follows; an instrument only when it is bare modifiers + head ("a
+# Memorandum of Understanding with X", "a Law on ...": one specific, if unnamed, document).
+_INDEFINITE_BEFORE = re.compile(r"(?<![\w-])(?:a|an|each|every|any)\s+$")
+_ENDS_WITH_INSTR_HEAD = re.compile(_INSTR_HEADS.pattern + r"$")
+
+
+def _generic(c: tuple[int, int, str], text: str) -> bool:
+    start, end, label = c
+    if not _INDEFINITE_BEFORE.search(text, 0, start):
+        return False
+    return label == "ORG" or bool(_ENDS_WITH_INSTR_HEAD.search(text, start, end))
+
+
+_AND_GAP = re.compile(r"\s+(?:and|&)\s+")
+
+
+def _cut_coordinated(cands: list[tuple[int, int, str]], text: str) -> list[tuple[int, int, str]]:
+    """A backward run may cross an "and" into the end of another title ("Agreement on the Regional
+    Representation and Brussels Agreement"): start such a span after the "and" when another
+    candidate of the same label ends right before it."""
+    out = []
+    for s, e, label in cands:
+        for s2, e2, l2 in cands:
+            if l2 == label and s2 < s < e2 < e:
+                m = _AND_GAP.match(text, e2)
+                if m and m.end() < e:
+                    s = m.end()
+                    break
+        out.append((s, e, label))
     return out
 
 
@@ -354,6 +404,7 @@ def _head_entity(text: str, m: re.Match[str], label: str, add: Any) -> None:
         run_end = _forward_run(
             text, end + fwd.end(), allow_lower=(label == "INSTRUMENT"),
             stop_heads=(_ORG_HEAD_WORDS | _INSTR_HEAD_WORDS) if label == "ORG" else frozenset(),
+            coord_heads=_COORD_INSTR_HEADS if label == "INSTRUMENT" else frozenset(),
         )
         if run_end > end + fwd.end():
             end = run_end
@@ -404,6 +455,11 @@ def _customise_tokenizer(nlp: Language) -> None:
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
+def _ascii_dashes(alias: str) -> str:
+    """The alias as :func:`normalise_whitespace` leaves text: ASCII hyphens, plain spaces."""
+    return "".join("-" if ch in _DASHES else " " if ch.isspace() else ch for ch in alias)
+
+
 def _build_nlp(gaz: Gazetteer, *, with_patterns: bool = True) -> Language:
     import spacy
     from spacy.language import Language
@@ -415,8 +471,9 @@ def _build_nlp(gaz: Gazetteer, *, with_patterns: bool = True) -> Language:
     ci_patterns: list[dict[str, Any]] = []
     for e in gaz.entries:
         for a in e.aliases:
-            pat = {"label": e.label, "pattern": a, "id": e.id}
-            (cs_patterns if e.alias_is_case_sensitive(a) else ci_patterns).append(pat)
+            target = cs_patterns if e.alias_is_case_sensitive(a) else ci_patterns
+            for variant in dict.fromkeys((a, _ascii_dashes(a))):
+                target.append({"label": e.label, "pattern": variant, "id": e.id})
     ruler_cs = nlp.add_pipe(
         "span_ruler", name="gazetteer_cased",
         config={"spans_key": CAND_KEY, "phrase_matcher_attr": "ORTH", "overwrite": False,
@@ -502,6 +559,8 @@ def resolve(cands: list[_Cand], text: str) -> list[_Cand]:
             c = _inherit_id(c, cands, text)
         if c.label == "ORG":
             out.extend(_split_country(c, cands, text))
+        elif c.label == "INSTRUMENT":
+            out.extend(_split_inner_acronym(c, text))
         else:
             out.append(c)
     out.extend(_bracket_acronyms(out, text))
@@ -532,6 +591,25 @@ def _bracket_acronyms(chosen: list[_Cand], text: str) -> list[_Cand]:
             taken.append((s, e))
             extra.append(_Cand(s, e, c.label, c.id, _SOURCE_PATTERN))
     return extra
+
+
+_INNER_ACRONYM = re.compile(
+    r"\s\(([A-Z][A-Za-z&.-]{0,10}[A-Z])\)(\s*\d{4}(?:\s*[-–/]\s*\d{2,4})?)$"
+)
+
+
+def _split_inner_acronym(c: _Cand, text: str) -> list[_Cand]:
+    """"RCC Strategy and Work Programme (SWP) 2014-2016": the name and its bracketed abbreviation
+    are two mentions even when a year follows the brackets (the year is left out)."""
+    m = _INNER_ACRONYM.search(text, c.start, c.end)
+    if not m or m.end() != c.end:
+        return [c]
+    name = text[c.start : m.start()]
+    initials = {w[0] for w in re.findall(r"[A-Z][\w-]*", name)}
+    if m.group(1)[0] not in initials or len(name.split()) < 2:
+        return [c]  # "Regulation (EU) 2016/679" never gets here; "(EU)" inside a title stays
+    return [_Cand(c.start, m.start(), c.label, c.id, c.source),
+            _Cand(m.start(1), m.end(1), c.label, c.id, c.source)]
 
 
 def _inherit_id(c: _Cand, cands: list[_Cand], text: str) -> _Cand:
@@ -572,12 +650,21 @@ def _split_country(c: _Cand, cands: list[_Cand], text: str) -> list[_Cand]:
     return [_Cand(c.start, m.start(), c.label, eid, c.source), country]
 
 
-_ODD_SPACE = re.compile(r"\s{2,}|[\n\t\r\f\v]")
+_ODD_SPACE = re.compile(
+    r"\s{2,}|[\n\t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]"  # breaks, odd spaces
+    r"|(?<=\w)[\u2010-\u2013\u2212](?=\w)"  # word-inner hyphens: "South–East", "North‑Atlantic"
+    r"|[\u00ad\u200b-\u200d\u2060\ufeff]"  # soft hyphen, zero-width characters
+)
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2212")
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
 def normalise_whitespace(text: str) -> tuple[str, list[int] | None]:
     """Collapse line breaks and runs of spaces (PDF/TXT extraction) so that names broken
     across lines still match; blank lines and form feeds stay paragraph breaks ("\\n\\n").
+    Text pasted from a word processor is evened out too: non-breaking and thin spaces become
+    spaces, Unicode hyphens and en dashes between two word characters become "-" (a dash used
+    as punctuation stays), zero-width characters and soft hyphens go.
     Returns the text to tag and, if it changed, the original offset of each of its characters
     (plus one past the end)."""
     if not _ODD_SPACE.search(text):
@@ -589,7 +676,14 @@ def normalise_whitespace(text: str) -> tuple[str, list[int] | None]:
         parts.append(text[pos : m.start()])
         offsets.extend(range(pos, m.start()))
         ws = m.group(0)
-        rep = "\n\n" if ws.count("\n") >= 2 or "\f" in ws else " "
+        if ws in _DASHES:
+            rep = "-"
+        elif ws in _INVISIBLE:
+            rep = ""
+        elif ws.count("\n") >= 2 or "\f" in ws:
+            rep = "\n\n"
+        else:
+            rep = " "
         parts.append(rep)
         offsets.extend([m.start()] * len(rep))
         pos = m.end()
