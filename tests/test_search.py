@@ -273,3 +273,56 @@ def test_numbered_references_become_phrases() -> None:
     assert "Table 1" in analyse_query("Table 1 status per country").phrases
     assert "no 1202" in analyse_query("Decision no. 1202").phrases
     assert not any(p.startswith("in ") for p in analyse_query("held in 2014").phrases)
+
+
+def test_fuse_with_absolute_floors() -> None:
+    dense = [(1, 0.8), (2, 0.55), (3, 0.2)]
+    lexical = [(2, 10.0), (4, 2.5)]
+    f = dict(fuse(dense, lexical, method="weighted", dense_weight=0.5, floors=(0.3, 0.0)))
+    # dense: (s - 0.3) / (max(0.8, DENSE_REF 0.6) - 0.3); below the floor counts 0, never < 0
+    assert f[1] == pytest.approx(0.5 * 1.0)
+    assert f[2] == pytest.approx(0.5 * 0.5 + 0.5 * 1.0)
+    assert f[3] == pytest.approx(0.0)
+    # lexical floor 0: a weak match keeps partial credit instead of scoring 0 at the list's end
+    assert f[4] == pytest.approx(0.5 * 0.25)
+
+
+def test_score_completion_scores_both_lists(tiny: TinyIndex) -> None:
+    from wbpolicy.search import _complete, analyse_query, dense_search, lexical_search
+
+    a = analyse_query("KOS-CERT regulator")
+    dense = dense_search(tiny, a, 2, None)
+    lexical = lexical_search(tiny.store.conn, a, 100, None)
+    lex_top, lex_more = lexical[:1], lexical[1:]
+    d2, l2 = _complete(tiny, a, dense, lex_top, lex_more)
+    d_ids = {p for p, _ in dense}
+    # every lexical-only candidate now has its true cosine in the dense list
+    full_dense = dict(dense_search(tiny, a, 100, None))
+    for pid, score in d2[len(dense):]:
+        assert pid in {p for p, _ in lex_top} and pid not in d_ids
+        assert score == pytest.approx(full_dense[pid], abs=1e-5)
+    # lexical scores below the cut-off are added only for dense candidates
+    assert l2[:1] == lex_top
+    assert {p for p, _ in l2[1:]} == {p for p, _ in lex_more} & d_ids
+
+
+def test_off_focus_state_documents_step_back(
+    tiny: TinyIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wbpolicy.search as S
+
+    monkeypatch.setattr(S, "FOCUS_STATES", frozenset({"ME"}))
+    monkeypatch.setattr(S, "COVERAGE_WEIGHT", 0.0)
+    conn = tiny.store.conn
+    rows = dict(conn.execute(
+        "SELECT d.doc_id, MIN(p.id) FROM passages p JOIN documents d ON d.id = p.doc_pk "
+        "WHERE p.kind = 'body' GROUP BY d.doc_id"
+    ).fetchall())
+    head = [(rows["law-rs"], 0.5), (rows["strategy-me"], 0.5), (rows["report"], 0.5)]
+    out = dict(S._boost(conn, head, S.analyse_query("information security law")))
+    assert out[rows["law-rs"]] == pytest.approx(0.5 - S.OFF_FOCUS_PENALTY)
+    assert out[rows["strategy-me"]] == pytest.approx(0.5)  # a focus state
+    assert out[rows["report"]] == pytest.approx(0.5)  # WB: a region, not a state
+    # a query naming a country is handled by the country boost, not by the focus prior
+    named = dict(S._boost(conn, head, S.analyse_query("Serbia information security law")))
+    assert named[rows["law-rs"]] > named[rows["strategy-me"]]
