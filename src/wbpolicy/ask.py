@@ -48,13 +48,20 @@ STRONG_SIM = 0.68
 HEADING_TOPIC = 0.8
 # Without a topic, a sentence must hold this share (IDF-weighted) of the question's words.
 TERMS_MIN = 0.5
+# ... and be at least this similar to the question.
+TERMS_SIM = 0.35
 # Quote at most this many sentences, at most PER_DOC from one document, and none scoring below
 # RELATIVE x the best one.
-MAX_ITEMS = 6
+MAX_ITEMS = 8
 PER_DOC = 3
-RELATIVE = 0.6
+RELATIVE = 0.5
 MAX_SENTENCE_CHARS = 1500
-MAX_SENTENCES_EMBEDDED = 24
+# Evidence found only in the preceding sentence of the paragraph counts this much (terms,
+# organisation/instrument), and a topic named there at most CONTEXT_TOPIC (below HEADING_TOPIC:
+# it ranks the sentence up but does not make it eligible).
+CONTEXT = 0.5
+CONTEXT_TOPIC = 0.6
+MAX_SENTENCES_EMBEDDED = 128
 
 KIND_WORDS: dict[str, re.Pattern[str]] = {
     "strategy": re.compile(r"\bstrateg(?:y|ies)\b", re.IGNORECASE),
@@ -115,6 +122,9 @@ class Understood:
     years: tuple[int, ...] = ()
     topics: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()  # remaining content words
+    # organisations/instruments through which the question names its country ("the OSCE
+    # Mission to Skopje"): a sentence naming one is about that country
+    country_entities: tuple[str, ...] = ()
 
     @property
     def country_set(self) -> tuple[str, ...]:
@@ -130,6 +140,7 @@ class Understood:
             "years": list(self.years),
             "topics": list(self.topics),
             "terms": list(self.terms),
+            "country_entities": list(self.country_entities),
         }
 
 
@@ -265,9 +276,17 @@ def _hit_json(hit: Hit, rank: int) -> dict[str, Any]:
 
 def understand(question: str) -> Understood:
     countries, orgs, instruments = _question_entities(question)
+    bearers: list[str] = []  # the entities that stand for the country in the question
     if not countries:
         # a national body or instrument names its country ("the BIH-CERT" is about BA)
-        countries = [c for c in map(_home_country, (*orgs, *instruments)) if c]
+        bearers = [e for e in (*orgs, *instruments) if _home_country(e)]
+        countries = [c for c in map(_home_country, bearers) if c]
+    if not countries:
+        # a country (or its capital) swallowed by a longer entity name: "the National Cyber
+        # Security Strategy of Kosovo*", "the OSCE Mission to Skopje"
+        countries = _countries_named_in(question)
+        bearers = [e for e in (*orgs, *instruments)
+                   if set(_countries_named_in(_entity_names(e))) & set(countries)]
     states: list[str] = []
     subdivisions: list[str] = []
     for c in countries:
@@ -298,7 +317,48 @@ def understand(question: str) -> Understood:
         years=years,
         topics=tuple(topic_ids),
         terms=terms,
+        country_entities=tuple(dict.fromkeys(bearers)),
     )
+
+
+def _entity_names(entity_id: str) -> str:
+    """The names of a gazetteer entity, or the words of an id the tagger made up
+    ("strategy:national-cyber-security-strategy-of-kosovo")."""
+    entry = gazetteer_entry(entity_id)
+    if entry is not None:
+        return " ; ".join((entry.name, *entry.aliases))
+    return entity_id.rpartition(":")[2].replace("-", " ")
+
+
+# Capitals (and Banja Luka) name their country in questions such as "the OSCE Mission to
+# Skopje"; only consulted when no country was recognised otherwise.
+CAPITALS: dict[str, str] = {
+    "tirana": "AL", "tirane": "AL", "sarajevo": "BA", "banja luka": "BA", "zagreb": "HR",
+    "pristina": "XK", "prishtina": "XK", "podgorica": "ME", "skopje": "MK", "belgrade": "RS",
+}
+
+
+def _countries_named_in(question: str) -> list[str]:
+    """Countries whose name, alias, demonym or capital occurs anywhere in the question, also
+    inside the name of another entity (which the tagger reports as that entity only)."""
+    folded = fold(question)
+    found: list[tuple[int, str]] = []
+
+    def look(name: str, country: str) -> None:
+        m = re.search(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)", folded)
+        if m:
+            found.append((m.start(), country))
+
+    gaz = _gazetteer()
+    if gaz is not None:
+        for entry in gaz.by_label("COUNTRY"):
+            for name in (entry.name, *entry.aliases, *entry.demonyms):
+                # short acronyms ("KOS", "BIH") only as the tagger reads them, never inside words
+                if len(name) >= 4:
+                    look(name, entry.id)
+    for city, country in CAPITALS.items():
+        look(city, country)
+    return list(dict.fromkeys(c for _, c in sorted(found)))
 
 
 def _parent_country(country_id: str) -> str | None:
@@ -567,6 +627,9 @@ class _Sentence:
     about: bool = False
     sim: float = 0.0
     score: float = 0.0
+    # the neighbouring sentences in the same paragraph (spans into the passage text)
+    prev: tuple[int, int] | None = None
+    next: tuple[int, int] | None = None
 
 
 def _score_and_select(index: Any, u: Understood, topics: Sequence[Topic],
@@ -581,19 +644,8 @@ def _score_and_select(index: Any, u: Understood, topics: Sequence[Topic],
     weights = term_weights(conn, u.terms)
     doc_instruments = (CitationLinker.for_index(index).doc_instruments()
                        if u.instruments else {})
-    sents: list[_Sentence] = []
-    for cand in candidates:
-        if cand.hit.kind == "table":  # rows of marks are not sentences to quote
-            continue
-        text = cand.hit.text
-        notes = {normalise_ws(c.text) for c in cand.hit.citations}
-        for start, end in sentence_spans(text, skip=notes):
-            s = text[start:end]
-            if len(s) > MAX_SENTENCE_CHARS or not any(ch.isalpha() for ch in s):
-                continue
-            sent = _Sentence(cand, start, end, s)
-            _lexical_features(sent, u, topics, sources, mentions, weights, doc_instruments)
-            sents.append(sent)
+    sents = _featured_sentences(u, topics, candidates, sources, mentions, weights,
+                                doc_instruments)
     # a sentence not about the asked country can never be quoted: do not pay to embed it
     sents = [s for s in sents if s.about]
     _similarities(index, sim_text, sents)
@@ -617,10 +669,70 @@ def _score_and_select(index: Any, u: Understood, topics: Sequence[Topic],
         seen.add(key)
         per[doc_key] = per.get(doc_key, 0) + 1
         chosen.append(s)
-    chosen = _group_by_document(chosen)
+    chosen = _group_by_document(_with_anaphora(chosen))
     linker = CitationLinker.for_index(index)
     pager = _Pager(conn)
     return [_make_item(s, linker, pager) for s in chosen]
+
+
+def _featured_sentences(u: Understood, topics: Sequence[Topic],
+                        candidates: Sequence[_Candidate], *tables: Any) -> list[_Sentence]:
+    """The quotable sentences of the candidate passages with their lexical evidence."""
+    sents: list[_Sentence] = []
+    for cand in candidates:
+        if cand.hit.kind == "table":  # rows of marks are not sentences to quote
+            continue
+        text = cand.hit.text
+        notes = {normalise_ws(c.text) for c in cand.hit.citations}
+        last: _Sentence | None = None
+        for start, end in sentence_spans(text, skip=notes):
+            s = text[start:end]
+            if len(s) > MAX_SENTENCE_CHARS or not any(ch.isalpha() for ch in s):
+                last = None
+                continue
+            sent = _Sentence(cand, start, end, s)
+            _lexical_features(sent, u, topics, *tables)
+            if last is not None and not _PARAGRAPH_BREAK.search(text, last.end, start):
+                _carry_context(sent, _Sentence(cand, last.start, end, text[last.start:end]), u,
+                               topics, *tables)
+                sent.prev, last.next = (last.start, last.end), (start, end)
+            sents.append(sent)
+            last = sent
+    return sents
+
+
+# A sentence opening with one of these leans on the sentence before it ("This has not happened
+# to date", "This unit is tasked to ...").
+_ANAPHORA = re.compile(r"(?:This|These|That|Those|It|Its|They|Their|Such|The latter|"
+                       r"The former|He|She|Both)\b")
+MAX_QUOTE_CHARS = 900
+
+
+def _with_anaphora(chosen: list[_Sentence]) -> list[_Sentence]:
+    """Quote a sentence together with its anaphoric neighbour, so that every quote stands on its
+    own: the antecedent of a sentence opening with "This ...", and the "This ..." sentence that
+    completes the statement of a chosen one (e.g. its current status).  Still one verbatim
+    slice of the passage; overlapping quotes of one passage merge."""
+    out: list[_Sentence] = []
+    for s in chosen:
+        text = s.cand.hit.text
+        start, end = s.start, s.end
+        if s.prev and _ANAPHORA.match(s.text) and s.end - s.prev[0] <= MAX_QUOTE_CHARS:
+            start = s.prev[0]
+        if (s.next and _ANAPHORA.match(text[s.next[0]:s.next[1]])
+                and s.next[1] - start <= MAX_QUOTE_CHARS):
+            end = s.next[1]
+        merged = next((o for o in out if o.cand.hit.passage_id == s.cand.hit.passage_id
+                       and o.start < end and start < o.end), None)
+        if merged is not None:  # keep the better-ranked quote's place, widened
+            merged.start, merged.end = min(merged.start, start), max(merged.end, end)
+            merged.text = text[merged.start:merged.end]
+            continue
+        if (start, end) != (s.start, s.end):
+            s = _Sentence(**{**s.__dict__, "start": start, "end": end,
+                             "text": text[start:end]})
+        out.append(s)
+    return out
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -650,13 +762,27 @@ def _group_by_document(sents: list[_Sentence]) -> list[_Sentence]:
     return [s for group in order.values() for s in group]
 
 
+def _carry_context(s: _Sentence, ctx: _Sentence, u: Understood, topics: Sequence[Topic],
+                   *tables: Any) -> None:
+    """Evidence the sentence owes to the one before it in its paragraph ("... the National
+    council for cybersecurity. This has not happened to date"): ``ctx`` spans both sentences and
+    its features count at a discount, never as the sentence's own naming of the topic."""
+    _lexical_features(ctx, u, topics, *tables)
+    s.terms = max(s.terms, CONTEXT * ctx.terms)
+    s.topic = max(s.topic, min(ctx.topic, CONTEXT_TOPIC))
+    s.entity = max(s.entity, CONTEXT * ctx.entity)
+    s.about = s.about or ctx.about
+
+
 def _eligible(s: _Sentence, u: Understood, topics: Sequence[Topic]) -> bool:
     if u.countries and not s.about:
         return False
     if topics:
         return s.topic >= HEADING_TOPIC or s.sim >= STRONG_SIM
     if u.terms or u.orgs or u.instruments:
-        return s.terms >= TERMS_MIN or s.entity >= 1.0 or s.sim >= STRONG_SIM
+        # shared words alone, with a sentence that means something else, are no answer
+        return ((s.terms >= TERMS_MIN and s.sim >= TERMS_SIM) or s.entity >= 1.0
+                or s.sim >= STRONG_SIM)
     return True
 
 
@@ -695,16 +821,25 @@ def _lexical_features(s: _Sentence, u: Understood, topics: Sequence[Topic],
     # the passage sits in a section about the country or in the country's own document; otherwise
     # (a mere mention somewhere in the passage) the sentence itself must name the country
     if (s.cand.group == GROUP_OWN or set(cset) & in_sentence
+            or set(u.country_entities) & in_sentence
             or any(src.get(c) in ("section", "document") for c in cset)):
         s.about = True
     if set(cset) & in_sentence:
         s.entity = max(s.entity, 0.5)
 
 
+_SUFFIXES = ("ing", "ed", "es", "s", "e")
+
+
 def _stem(term: str) -> str:
+    """A prefix that matches the word's inflections and derivations: "create" ~ "creation",
+    "adopted" ~ "adoption", "cooperation" ~ "cooperate"."""
     t = fold(term)
-    stem = t[:-1] if len(t) > 5 and t.endswith("s") else t
-    return stem[:max(5, len(stem) - 3)] if len(stem) > 7 else stem  # "cooperation" ~ "cooperate"
+    for suf in _SUFFIXES:
+        if t.endswith(suf) and len(t) - len(suf) >= 4:
+            t = t[:-len(suf)]
+            break
+    return t[:max(5, len(t) - 3)] if len(t) > 7 else t
 
 
 def _term_in(term: str, folded_text: str) -> bool:
