@@ -11,7 +11,6 @@ resolved at run time, so no corpus text is copied into the repository.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wbpolicy.errors import WbpolicyError
-from wbpolicy.evaluate import default_roots, normalise, resolve_gold
+from wbpolicy.evaluate import default_roots, iter_jsonl, normalise, resolve_gold
 
 
 @dataclass(frozen=True)
@@ -166,13 +165,7 @@ def load_ask_questions(path: Path | str,
     root_paths = tuple(Path(r) for r in roots) if roots is not None else default_roots()
     cache: dict[Path, str] = {}
     out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise WbpolicyError(f"{path}:{n}: not JSON ({exc.msg})") from None
+    for n, rec in iter_jsonl(path):
         expect = rec.get("expect", "answer")
         if expect not in ("answer", "abstain"):
             raise WbpolicyError(f"{path}:{n}: expect must be 'answer' or 'abstain'")

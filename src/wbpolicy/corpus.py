@@ -33,6 +33,7 @@ from urllib.parse import quote, urlsplit
 
 from .config import _project_root
 from .errors import OfflineError, WbpolicyError
+from .fsutil import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +145,6 @@ def default_fetch_dir() -> Path:
     return (root if root else Path.cwd()) / "corpus" / "files"
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -106,18 +106,23 @@ def resolve_gold(ref: dict[str, Any], roots: Sequence[Path], cache: dict[Path, s
     return phrase
 
 
+def iter_jsonl(path: Path | str) -> Iterable[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` for each non-blank line; a bad line is a one-line error."""
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise WbpolicyError(f"{path}:{n}: not JSON ({exc.msg})") from None
+
+
 def load_queries(path: Path | str, roots: Sequence[Path | str] | None = None) -> list[Query]:
     """Read a JSON-lines query file; resolve gold references against ``roots``."""
     root_paths = tuple(Path(r) for r in roots) if roots is not None else default_roots()
     cache: dict[Path, str] = {}
     out: list[Query] = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise WbpolicyError(f"{path}:{n}: not JSON ({exc.msg})") from None
+    for n, rec in iter_jsonl(path):
         gold: list[str] = []
         for g in rec.get("gold", []):
             gold.append(resolve_gold(g, root_paths, cache) if isinstance(g, dict) else str(g))

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from wbpolicy.chunk import CHUNKER_VERSION, chunk
 from wbpolicy.config import Settings
 from wbpolicy.errors import ExtractionError, IndexMismatch, NotFound
+from wbpolicy.fsutil import sha256_file
 from wbpolicy.index import META_CHUNKING, META_CREATED, META_DIM, META_MODEL, Index, now_iso
 from wbpolicy.models import Entity, Extraction, IngestSummary, Passage, Problem, section_str
 
@@ -75,12 +76,6 @@ def embedding_input(p: Passage, title: str | None) -> str:
     return passage_input(p.text, context_title or None, section)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def slugify(text: str) -> str:
