@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import re
+import sqlite3
 import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -349,13 +350,11 @@ def _countries_named_in(question: str) -> list[str]:
         if m:
             found.append((m.start(), country))
 
-    gaz = _gazetteer()
-    if gaz is not None:
-        for entry in gaz.by_label("COUNTRY"):
-            for name in (entry.name, *entry.aliases, *entry.demonyms):
-                # short acronyms ("KOS", "BIH") only as the tagger reads them, never inside words
-                if len(name) >= 4:
-                    look(name, entry.id)
+    for entry in _gazetteer().by_label("COUNTRY"):
+        for name in (entry.name, *entry.aliases, *entry.demonyms):
+            # short acronyms ("KOS", "BIH") only as the tagger reads them, never inside words
+            if len(name) >= 4:
+                look(name, entry.id)
     for city, country in CAPITALS.items():
         look(city, country)
     return list(dict.fromkeys(c for _, c in sorted(found)))
@@ -380,37 +379,27 @@ def _home_country(entity_id: str) -> str | None:
 
 
 def gazetteer_entry(entity_id: str) -> Any:
-    gaz = _gazetteer()
-    return gaz.get(entity_id) if gaz is not None else None
+    return _gazetteer().get(entity_id)
 
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> Any:
-    try:
-        from wbpolicy.gazetteer import Gazetteer
+    from wbpolicy.gazetteer import Gazetteer
 
-        return Gazetteer.load()
-    except Exception:  # the gazetteer refines understanding; never fail a question on it
-        log.debug("gazetteer unavailable", exc_info=True)
-        return None
+    return Gazetteer.load()
 
 
 def _question_entities(text: str) -> tuple[list[str], list[str], list[str]]:
     from wbpolicy import tag
 
-    fn = getattr(tag, "query_entities", None)
-    qe = fn(text) if fn is not None else tag.get_tagger().query_entities(text)
+    qe = tag.query_entities(text)
     return list(qe.countries), list(qe.orgs), list(qe.instruments)
 
 
 def _entity_spans(text: str) -> list[tuple[int, int]]:
     from wbpolicy import tag
 
-    try:
-        return [(e.start, e.end) for e in tag.get_tagger().tag(text)]
-    except Exception:  # spans only refine the content words; never fail on them
-        log.debug("tagging the question failed", exc_info=True)
-        return []
+    return [(e.start, e.end) for e in tag.get_tagger().tag(text)]
 
 
 def _content_terms(question: str, topics: Sequence[Topic]) -> tuple[str, ...]:
@@ -861,7 +850,7 @@ def term_weights(conn: Any, terms: Sequence[str]) -> dict[str, float]:
         try:
             df = conn.execute("SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
                               (expr.strip(),)).fetchone()[0]
-        except Exception:  # sqlite3.OperationalError on odd input: treat the term as common
+        except sqlite3.OperationalError:  # odd input for MATCH: treat the term as common
             log.debug("FTS count failed for %r", expr, exc_info=True)
             df = n
         out[t] = math.log((n + 1) / (df + 1)) + 0.1
@@ -1111,23 +1100,15 @@ def _prefer(docs: Sequence[DocRow], citing: DocRow | None) -> DocRow:
 
 
 def _tag(text: str) -> list[Any]:
-    try:
-        from wbpolicy import tag
+    from wbpolicy import tag
 
-        return list(tag.get_tagger().tag(text))
-    except Exception:
-        log.debug("tagging failed", exc_info=True)
-        return []
+    return list(tag.get_tagger().tag(text))
 
 
 def _entities_or_nothing(text: str) -> tuple[list[str], list[str], list[str]]:
     if not text.strip():
         return [], [], []
-    try:
-        return _question_entities(text)
-    except Exception:  # linking is a refinement: a tagger failure only loses the link
-        log.debug("query_entities failed", exc_info=True)
-        return [], [], []
+    return _question_entities(text)
 
 
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)

@@ -294,15 +294,9 @@ def _wants(query: str) -> tuple[str, ...]:
 
 
 def _query_entities(query: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    try:
-        from wbpolicy import tag
-    except ImportError:
-        return (), (), ()
-    try:
-        qe = tag.query_entities(query)
-    except Exception:  # the tagger is an enhancement; never fail a search because of it
-        log.debug("query entity tagging failed", exc_info=True)
-        return (), (), ()
+    from wbpolicy import tag
+
+    qe = tag.query_entities(query)
     return tuple(qe.countries), tuple(qe.orgs), tuple(qe.instruments)
 
 
@@ -312,13 +306,9 @@ EXPANSIONS_MAX = 3
 @lru_cache(maxsize=1)
 def _gazetteer() -> Any:
     """The gazetteer, parsed once per process (YAML parsing costs ~0.5 s)."""
-    try:
-        from wbpolicy.gazetteer import Gazetteer
+    from wbpolicy.gazetteer import Gazetteer
 
-        return Gazetteer.load()
-    except Exception:  # missing module or data: no expansion, not a failure
-        log.debug("gazetteer unavailable", exc_info=True)
-        return None
+    return Gazetteer.load()
 
 
 @dataclass(frozen=True)
@@ -334,8 +324,6 @@ def _alias_table() -> tuple[dict[str, _Alias], dict[str, _Alias], int]:
     Acronyms match case-sensitively so that "first" never expands to FIRST.  Country names are
     handled by entity boosting instead."""
     gaz = _gazetteer()
-    if gaz is None:
-        return {}, {}, 0
     from wbpolicy.gazetteer import looks_like_acronym
 
     exact: dict[str, _Alias] = {}
@@ -389,8 +377,6 @@ def _alias_expansions(query: str) -> list[str]:
 @lru_cache(maxsize=64)
 def _entity_names_cached(ids: tuple[str, ...]) -> tuple[str, ...]:
     gaz = _gazetteer()
-    if gaz is None:
-        return ()
     names: list[str] = []
     for i in ids:
         entry = gaz.get(i)
@@ -405,26 +391,16 @@ def _entity_names(ids: Iterable[str]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _topics() -> Any:
-    try:
-        from wbpolicy.topics import load_topics
+    from wbpolicy.topics import load_topics
 
-        return load_topics()
-    except Exception:
-        log.debug("topics unavailable", exc_info=True)
-        return None
+    return load_topics()
 
 
 TOPIC_TERMS_MAX = 6
 
 
 def _topic_terms(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    topics = _topics()
-    if topics is None:
-        return (), ()
-    try:
-        matched = topics.match(query)
-    except Exception:  # noqa: BLE001 - topic synonyms are an enhancement only
-        return (), ()
+    matched = _topics().match(query)
     ids = tuple(t.id for t in matched)
     terms: list[str] = []
     for t in matched:
