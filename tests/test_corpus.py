@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from wbpolicy.corpus import (
-    KINDS,
     CorpusManifest,
     ManifestEntry,
     entries_from_shared,
@@ -23,6 +22,7 @@ from wbpolicy.corpus import (
     write_manifest,
 )
 from wbpolicy.errors import OfflineError, WbpolicyError
+from wbpolicy.models import DOCUMENT_KINDS as KINDS
 
 REPO = Path(__file__).resolve().parents[1]
 

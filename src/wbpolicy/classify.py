@@ -16,7 +16,6 @@ from typing import Any
 
 from .gazetteer import Gazetteer, get_gazetteer
 
-KINDS = ("report", "strategy", "law", "convention", "regulation", "profile", "other")
 STATE_BODIES = frozenset({"EU", "CoE", "UN", "OSCE", "NATO", "ITU", "OECD", "WB"})
 _HEAD_CHARS = 3000
 

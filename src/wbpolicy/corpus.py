@@ -38,7 +38,6 @@ from .fsutil import sha256_file
 log = logging.getLogger(__name__)
 
 MANIFEST_RELPATH = Path("corpus") / "manifest.json"
-KINDS = ("report", "strategy", "law", "convention", "regulation", "profile", "other")
 # folder/kind names of the shared corpus manifest -> our document kinds
 SHARED_KIND_MAP = {
     "report": "report",

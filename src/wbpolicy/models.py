@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SECTION_SEP = " > "
+DOCUMENT_KINDS = ("report", "strategy", "law", "convention", "regulation", "profile", "other")
 
 
 def section_str(path: tuple[str, ...]) -> str | None:
@@ -151,6 +152,25 @@ class DocumentInfo:
     passages: int = 0
     problems: tuple[Problem, ...] = ()
     source_url: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "kind": self.kind,
+            "country": self.country,
+            "year": self.year,
+            "language": self.language,
+            "format": self.format,
+            "pages": self.pages,
+            "passages": self.passages,
+            "path": self.path,
+            "source_url": self.source_url,
+            "problems": [
+                {"code": p.code, "message": p.message, "pages": list(p.pages), "fatal": p.fatal}
+                for p in self.problems
+            ],
+        }
 
 
 @dataclass(frozen=True)

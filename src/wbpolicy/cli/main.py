@@ -115,29 +115,9 @@ def docs(ctx: click.Context, as_json: bool) -> None:
 
     documents = list_documents(settings_from(ctx))
     if as_json:
-        emit_json({"documents": [document_json(d) for d in documents]})
+        emit_json({"documents": [d.to_json() for d in documents]})
     else:
         click.echo(document_rows(documents))
-
-
-def document_json(d) -> dict:
-    return {
-        "doc_id": d.doc_id,
-        "title": d.title,
-        "kind": d.kind,
-        "country": d.country,
-        "year": d.year,
-        "language": d.language,
-        "format": d.format,
-        "pages": d.pages,
-        "passages": d.passages,
-        "path": d.path,
-        "source_url": d.source_url,
-        "problems": [
-            {"code": p.code, "message": p.message, "pages": list(p.pages), "fatal": p.fatal}
-            for p in d.problems
-        ],
-    }
 
 
 @main.command()
@@ -160,7 +140,7 @@ def show(ctx: click.Context, doc_id: str, page: int | None, passage_id: int | No
     else:
         view = catalog.get_document(settings, doc_id)
     if as_json:
-        emit_json(view.to_json() if hasattr(view, "to_json") else document_json(view))
+        emit_json(view.to_json())
     else:
         click.echo(page_view(view))
 

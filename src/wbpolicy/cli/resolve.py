@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-KINDS = ("report", "strategy", "law", "convention", "regulation", "profile", "other")
+from wbpolicy.models import DOCUMENT_KINDS as KINDS
+
 _KIND_ALIASES = {
     "strategies": "strategy",
     "laws": "law",
