@@ -148,3 +148,13 @@ def test_search_refuses_index_built_with_another_model(tmp_path: Path, small_cor
     r = runner.invoke(main, ["--index", idx, "--model", "hash:32", "search", "partnership"])
     assert r.exit_code == 1
     assert "model" in r.output
+
+
+def test_ingest_exits_1_when_no_file_could_be_indexed(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"not a pdf")
+    r = CliRunner().invoke(main, ["--index", str(tmp_path / "idx"), "--model", "hash:64",
+                                  "ingest", "-q", str(bad)])
+    assert r.exit_code == 1
+    assert f"{bad}: corrupt" in r.output
+    assert r.output.strip().splitlines()[-1] == "Error: no file could be indexed (1 reported above)"

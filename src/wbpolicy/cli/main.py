@@ -11,6 +11,7 @@ import click
 
 from wbpolicy import __version__
 from wbpolicy.cli.common import emit_json, expected_errors, json_option, settings_from
+from wbpolicy.errors import WbpolicyError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,6 +87,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, quiet: bool
     finally:
         progress.close()
     _render_summary(summary, as_json)
+    if summary.failed and not (summary.documents or summary.unchanged):
+        raise WbpolicyError(f"no file could be indexed ({len(summary.failed)} reported above)")
 
 
 @main.command()
@@ -160,7 +163,6 @@ def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bo
     """Check SRC (default ../shared/corpus) against the manifest and index it."""
     from wbpolicy.config import default_corpus_dir
     from wbpolicy.corpus import import_corpus
-    from wbpolicy.errors import WbpolicyError
     from wbpolicy.ingest import ingest as run_ingest
 
     src = src or default_corpus_dir()
