@@ -465,3 +465,12 @@ def test_an_anaphoric_sentence_is_quoted_with_its_antecedent():
     assert [o.text for o in out] == [text[s1.start:s2.end]]
     assert [o.text for o in _with_anaphora([s3])] == [s3.text]  # nothing to lean on
     assert [o.text for o in _with_anaphora([s4])] == [s4.text]  # not across a paragraph
+
+
+def test_generic_domain_words_are_not_content_terms() -> None:
+    from wbpolicy.ask import _content_terms
+
+    # every document here is about cybersecurity: demanding the word would reject good answers
+    assert _content_terms("What has Albania done on cybersecurity?", []) == ()
+    assert _content_terms("What is the cybersecurity situation regarding critical exercises?",
+                          []) == ("critical", "exercises")

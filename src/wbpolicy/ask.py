@@ -103,6 +103,8 @@ _QUESTION_WORDS = frozenset((
     "existing", "current", "status", "whether", "anything", "something", "one", "get", "gets",
     "got", "make", "makes", "made", "take", "takes", "use", "used", "way", "ways", "yet",
     "compare", "comparison", "versus", "difference", "differences",
+    # what every document here is about: as content words they would only demand a match
+    "done", "happened", "situation", "cybersecurity", "cyber-security",
 ))
 
 
@@ -801,6 +803,10 @@ def _lexical_features(s: _Sentence, u: Understood, topics: Sequence[Topic],
     # a sentence of the instrument itself need not name it
     if wanted_entities & (in_sentence | doc_instruments.get(s.cand.hit.doc_id, set())):
         s.entity = 1.0
+    if set(u.subdivisions) & in_sentence:
+        # "Republika Srpska" asked: its own sentences rank first, but naming it does not make a
+        # sentence an answer (1.0, reserved for asked organisations/instruments, would)
+        s.entity = max(s.entity, 0.9)
     country = s.cand.country
     if country is None:
         s.about = True
