@@ -109,7 +109,7 @@ def bench_embed_and_tag(index_dir: Path) -> dict:
     from wbpolicy.config import load_settings
     from wbpolicy.index import Index
     from wbpolicy.tag import get_tagger
-    from wbpolicy.textutil import split_sentences
+    from wbpolicy.text import split_sentences
 
     index = Index.open(load_settings(index_dir=index_dir), readonly=True)
     texts = [r[0] for r in index.store.conn.execute("SELECT text FROM passages ORDER BY id")]

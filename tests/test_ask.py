@@ -431,7 +431,7 @@ def test_a_country_inside_a_longer_entity_name_is_understood():
 
 def test_question_words_match_their_derivations():
     from wbpolicy.ask import _stem, _term_in
-    from wbpolicy.textutil import fold
+    from wbpolicy.text import fold
 
     assert _term_in("create", fold("the Law envisaged the creation of the Body"))
     assert _term_in("adopted", fold("after the adoption of the strategy"))

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from wbpolicy.chunk import block_offsets, chunk, document_text
 from wbpolicy.models import Block, Citation, Extraction, Footnote, PageText
-from wbpolicy.textutil import split_sentences
+from wbpolicy.text import split_sentences
 
 
 def words(text: str) -> int:

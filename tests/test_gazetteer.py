@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from wbpolicy.gazetteer import (
+from wbpolicy.knowledge import get_gazetteer
+from wbpolicy.knowledge.gazetteer import (
     LABELS,
     GazEntry,
     Gazetteer,
     GazetteerError,
     alias_key,
-    get_gazetteer,
     looks_like_acronym,
 )
 
@@ -136,4 +136,4 @@ def test_acronym_detection() -> None:
 
 def test_cached_instance_and_package_data() -> None:
     assert get_gazetteer() is get_gazetteer()
-    assert "data/gazetteer/*.yaml" in (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert "knowledge/data/gazetteer/*.yaml" in (REPO / "pyproject.toml").read_text(encoding="utf-8")

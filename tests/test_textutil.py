@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wbpolicy.textutil import (
+from wbpolicy.text import (
     build_lexicon,
     dehyphenate,
     find_urls,

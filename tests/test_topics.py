@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wbpolicy.topics import Topics, load_topics
+from wbpolicy.knowledge import get_topics as load_topics
+from wbpolicy.knowledge.topics import Topics
 
 
 def test_every_topic_loads_and_matches_its_own_terms():

@@ -23,8 +23,9 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from wbpolicy.models import Citation, Filters, Hit
-from wbpolicy.textutil import find_urls, fold, normalise_ws, split_sentences
-from wbpolicy.topics import Topic, load_topics
+from wbpolicy.text import find_urls, fold, normalise_ws, split_sentences
+from wbpolicy.knowledge import get_topics as load_topics
+from wbpolicy.knowledge.topics import Topic
 
 log = logging.getLogger(__name__)
 
@@ -386,9 +387,9 @@ def gazetteer_entry(entity_id: str) -> Any:
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> Any:
-    from wbpolicy.gazetteer import Gazetteer
+    from wbpolicy.knowledge import get_gazetteer
 
-    return Gazetteer.load()
+    return get_gazetteer()
 
 
 def _question_entities(text: str) -> tuple[list[str], list[str], list[str]]:

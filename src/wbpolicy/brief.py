@@ -25,8 +25,9 @@ from wbpolicy.ask import (
     format_source,
     gazetteer_entry,
 )
-from wbpolicy.textutil import fold, normalise_ws
-from wbpolicy.topics import Topic, load_topics
+from wbpolicy.text import fold, normalise_ws
+from wbpolicy.knowledge import get_topics as load_topics
+from wbpolicy.knowledge.topics import Topic
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from wbpolicy.models import Block, Citation, Extraction, Footnote, Passage
-from wbpolicy.textutil import split_sentences
+from wbpolicy.text import split_sentences
 
 BLOCK_SEP = "\n\n"
 BODY_KINDS = frozenset({"paragraph", "list", "footnote", "text"})

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
 
-from .gazetteer import Gazetteer, get_gazetteer
+from wbpolicy.knowledge import get_gazetteer
+from wbpolicy.knowledge.gazetteer import Gazetteer
 
 STATE_BODIES = frozenset({"EU", "CoE", "UN", "OSCE", "NATO", "ITU", "OECD", "WB"})
 _HEAD_CHARS = 3000

@@ -62,9 +62,9 @@ def list_entities(index: Index, label: str | None = None, country: str | None = 
 
 
 def _entities_of_country(country: str) -> set[str]:
-    from wbpolicy.gazetteer import Gazetteer
+    from wbpolicy.knowledge import get_gazetteer
 
-    gaz = Gazetteer.load()
+    gaz = get_gazetteer()
     keep = {country}
     for entry in gaz.entries:
         if getattr(entry, "country", None) == country or getattr(entry, "parent", None) == country:
@@ -73,12 +73,12 @@ def _entities_of_country(country: str) -> set[str]:
 
 
 def entity_detail(index: Index, entity_id: str, limit: int = 20) -> EntityDetail:
-    from wbpolicy.gazetteer import Gazetteer
+    from wbpolicy.knowledge import get_gazetteer
     from wbpolicy.search import hits_for_passages
 
     conn = index.store.conn
     row = conn.execute("SELECT id, label, name FROM entities WHERE id = ?", (entity_id,)).fetchone()
-    entry = Gazetteer.load().get(entity_id)
+    entry = get_gazetteer().get(entity_id)
     if row is None and entry is None:
         raise NotFound(f"no entity {entity_id!r} in the index or the gazetteer")
     counts = conn.execute(

@@ -491,9 +491,9 @@ def _entity_name(eid: str, e: Entity) -> str:
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> Any:
-    from wbpolicy.gazetteer import Gazetteer
+    from wbpolicy.knowledge import get_gazetteer
 
-    return Gazetteer.load()
+    return get_gazetteer()
 
 
 def _delete_document(conn: sqlite3.Connection, doc_id: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 from wbpolicy.errors import WbpolicyError
 from wbpolicy.models import Citation, Filters, Hit
-from wbpolicy.textutil import fold
+from wbpolicy.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -306,9 +306,9 @@ EXPANSIONS_MAX = 3
 @lru_cache(maxsize=1)
 def _gazetteer() -> Any:
     """The gazetteer, parsed once per process (YAML parsing costs ~0.5 s)."""
-    from wbpolicy.gazetteer import Gazetteer
+    from wbpolicy.knowledge import get_gazetteer
 
-    return Gazetteer.load()
+    return get_gazetteer()
 
 
 @dataclass(frozen=True)
@@ -324,7 +324,7 @@ def _alias_table() -> tuple[dict[str, _Alias], dict[str, _Alias], int]:
     Acronyms match case-sensitively so that "first" never expands to FIRST.  Country names are
     handled by entity boosting instead."""
     gaz = _gazetteer()
-    from wbpolicy.gazetteer import looks_like_acronym
+    from wbpolicy.knowledge.gazetteer import looks_like_acronym
 
     exact: dict[str, _Alias] = {}
     folded: dict[str, _Alias] = {}
@@ -352,7 +352,7 @@ def _alias_expansions(query: str) -> list[str]:
     exact, folded, longest = _alias_table()
     if not (exact or folded):
         return []
-    from wbpolicy.gazetteer import looks_like_acronym
+    from wbpolicy.knowledge.gazetteer import looks_like_acronym
 
     toks = _TOKEN.findall(query)
     keys = [fold(t) for t in toks]
@@ -391,7 +391,7 @@ def _entity_names(ids: Iterable[str]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _topics() -> Any:
-    from wbpolicy.topics import load_topics
+    from wbpolicy.knowledge import get_topics as load_topics
 
     return load_topics()
 

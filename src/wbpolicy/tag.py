@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .gazetteer import Gazetteer, alias_key, get_gazetteer
-from .models import Entity
+from wbpolicy.knowledge import get_gazetteer
+from wbpolicy.knowledge.gazetteer import Gazetteer, alias_key
+from wbpolicy.models import Entity
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -227,7 +228,7 @@ def _backward_run(text: str, pos: int, max_words: int = 8) -> int:
         if count >= max_words:
             break
     # never start a name with a section number, a year or a demonym ("Serbian Ministry of ...")
-    from .gazetteer import get_gazetteer
+    from wbpolicy.knowledge import get_gazetteer
 
     gaz = get_gazetteer()
     for m in reversed(accepted):

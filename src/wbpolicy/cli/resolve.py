@@ -35,9 +35,9 @@ def resolve_entities(values: tuple[str, ...], label: str | None, hint: str) -> t
     """Accept canonical ids (any case) or any alias known to the gazetteer."""
     if not values:
         return ()
-    from wbpolicy.gazetteer import Gazetteer
+    from wbpolicy.knowledge import get_gazetteer
 
-    gaz = Gazetteer.load()
+    gaz = get_gazetteer()
     out = []
     for value in values:
         entry = gaz.get(value) or gaz.get(value.upper()) or gaz.get(value.lower())

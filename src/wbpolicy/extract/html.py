@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import ExtractionError
 from ..models import Extraction, Footnote, PageText
-from ..textutil import build_lexicon, find_urls, normalise_ws
+from wbpolicy.text import build_lexicon, find_urls, normalise_ws
 from .text import (
     LABEL,
     LINK_CLOSE,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from wbpolicy.errors import ExtractionError
 from wbpolicy.models import Block, Citation, Extraction, Footnote, PageText, Problem, Table
-from wbpolicy.textutil import (
+from wbpolicy.text import (
     build_lexicon,
     dehyphenate,
     find_urls,

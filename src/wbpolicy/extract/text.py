@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import ExtractionError
 from ..models import Block, Citation, Extraction, Footnote, PageText, Problem, Table
-from ..textutil import build_lexicon, find_urls, join_hyphenated, normalise_ws
+from wbpolicy.text import build_lexicon, find_urls, join_hyphenated, normalise_ws
 
 # ---------------------------------------------------------------------------------------------
 # reading and decoding

@@ -1,5 +1,5 @@
 """Topics analysts ask about, with their synonyms and related terms, kept as data
-(``src/wbpolicy/data/topics.yaml``).
+(``src/wbpolicy/knowledge/data/topics.yaml``).
 
 A question is *about* a topic when it contains one of the topic's ``terms``; a sentence *addresses*
 a topic when it contains one of them too.  ``related`` terms only help ranking.
@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .textutil import fold
+from wbpolicy.text import fold, fold_with_map
 
 _SEP = r"[\s\-\u2010\u2011\u2013/]*"  # "public-private" = "public private" = "publicprivate"
 
 
+def _term_words(term: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-\u2010\u2011\u2013/]+", fold(term)) if w]
+
+
 def _term_pattern(term: str) -> str:
-    words = [w for w in re.split(r"[\s\-\u2010\u2011\u2013/]+", fold(term)) if w]
+    words = _term_words(term)
     body = _SEP.join(re.escape(w) for w in words)
     # optional plural on the last word; \w-boundaries so "cert" never matches inside "concert"
     return rf"(?<!\w){body}(?:s|es)?(?!\w)"
@@ -33,25 +36,34 @@ class Topic:
     related: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     table1: str | None = None
-    _terms_re: re.Pattern[str] = field(repr=False, compare=False, default=None)  # type: ignore
-    _related_re: re.Pattern[str] = field(repr=False, compare=False, default=None)  # type: ignore
+    # pattern sources, compiled on first use (``re`` caches compiled patterns): a cold process
+    # that asks about one topic compiles one pattern, not all of them
+    _terms_src: str = field(repr=False, compare=False, default="")
+    _related_src: str = field(repr=False, compare=False, default="")
+    # folded first words of the terms: a text containing none of them cannot mention the topic
+    _first_words: tuple[str, ...] = field(repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         if not self.terms:
             raise ValueError(f"topic {self.id!r} has no terms")
         # longest first so the regex alternation prefers "national CERT" over "CERT"
         terms = sorted(self.terms, key=len, reverse=True)
-        object.__setattr__(self, "_terms_re", re.compile("|".join(map(_term_pattern, terms))))
+        object.__setattr__(self, "_terms_src", "|".join(map(_term_pattern, terms)))
         rel = sorted(self.related, key=len, reverse=True)
-        related_re = re.compile("|".join(map(_term_pattern, rel))) if rel else None
-        object.__setattr__(self, "_related_re", related_re)
+        object.__setattr__(self, "_related_src", "|".join(map(_term_pattern, rel)))
+        firsts = {ws[0] for t in self.terms if (ws := _term_words(t))}
+        object.__setattr__(self, "_first_words", tuple(sorted(firsts)))
+
+    def may_mention(self, folded_text: str) -> bool:
+        """A cheap test before the regular expression: False means no term can match."""
+        return any(w in folded_text for w in self._first_words)
 
     def find_terms(self, text: str) -> list[tuple[int, int]]:
         """Spans (into ``text``) where one of the topic's terms occurs."""
-        return _spans(self._terms_re, text)
+        return _spans(self._terms_src, text)
 
     def find_related(self, text: str) -> list[tuple[int, int]]:
-        return _spans(self._related_re, text) if self._related_re is not None else []
+        return _spans(self._related_src, text) if self._related_src else []
 
     def mentioned_in(self, text: str) -> bool:
         return bool(self.find_terms(text))
@@ -61,22 +73,11 @@ class Topic:
                 "related": list(self.related), "table1": self.table1}
 
 
-def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+def _spans(pattern: str, text: str) -> list[tuple[int, int]]:
     folded, origin = fold_with_map(text)
-    return [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(folded)
+    return [(origin[m.start()], origin[m.end() - 1] + 1)
+            for m in re.compile(pattern).finditer(folded)
             if m.end() > m.start()]
-
-
-def fold_with_map(text: str) -> tuple[str, list[int]]:
-    """``fold(text)`` plus, for each folded character, the index of the character it came from
-    (folding may change the length: "ß" -> "ss")."""
-    out: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        f = fold(ch)
-        out.append(f)
-        origin.extend([i] * len(f))
-    return "".join(out), origin
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Topics:
         import yaml
 
         if path is None:
-            text = resources.files("wbpolicy").joinpath("data/topics.yaml").read_text("utf-8")
+            text = resources.files("wbpolicy.knowledge").joinpath("data/topics.yaml").read_text("utf-8")
         else:
             text = Path(path).read_text(encoding="utf-8")
         data = yaml.safe_load(text) or {}
@@ -144,8 +145,9 @@ class Topics:
         "cybercrime law" is the cybercrime-law topic, not also the cybercrime one.
         """
         found: dict[str, list[tuple[int, int]]] = {}
+        folded = fold(text)
         for t in self.topics:
-            spans = t.find_terms(text)
+            spans = t.find_terms(text) if t.may_mention(folded) else []
             if spans:
                 found[t.id] = spans
         all_spans = [(s, tid) for tid, spans in found.items() for s in spans]
@@ -167,8 +169,3 @@ class Topics:
     def table1(self) -> list[Topic]:
         """The topics that rebuild the rows of the report's Table 1, in its row order."""
         return [t for t in self.topics if t.table1]
-
-
-@lru_cache(maxsize=1)
-def load_topics() -> Topics:
-    return Topics.load()

@@ -1,6 +1,6 @@
 """The curated gazetteer: countries, organisations and instruments with canonical ids and aliases.
 
-Data lives in ``wbpolicy/data/gazetteer/*.yaml`` (one file per label).  Adding an alias or an
+Data lives in ``wbpolicy/knowledge/data/gazetteer/*.yaml`` (one file per label).  Adding an alias or an
 entry is an edit to those files; :meth:`Gazetteer.load` validates them (unique ids, valid labels,
 no alias claimed by two entries unless both list it under ``shared_aliases``).
 """
@@ -10,15 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .errors import WbpolicyError
+from wbpolicy.errors import WbpolicyError
 
 LABELS = ("COUNTRY", "ORG", "INSTRUMENT")
-# Bodies that may stand in the `country` field of an organisation or instrument.
-BODIES = frozenset({"EU", "CoE", "UN", "OSCE", "NATO", "ITU", "OECD", "WB"})
 _FILES = ("countries.yaml", "organisations.yaml", "instruments.yaml")
 _ENTRY_KEYS = frozenset(
     {"id", "label", "name", "aliases", "country", "demonyms", "parent", "case_sensitive",
@@ -78,15 +75,21 @@ class Gazetteer:
     _by_alias: dict[str, tuple[GazEntry, ...]] = field(default_factory=dict, repr=False)
     _by_demonym: dict[str, GazEntry] = field(default_factory=dict, repr=False)
 
+    bodies: frozenset[str] = frozenset()  # may stand in an entry's `country` (region.yaml)
+
     @classmethod
-    def load(cls, directory: str | Path | None = None) -> Gazetteer:
+    def load(cls, directory: str | Path | None = None,
+             bodies: frozenset[str] | None = None) -> Gazetteer:
+        """Parse the YAML files (``directory`` for tests; default: the package's data).  Code
+        that only reads the gazetteer uses :func:`wbpolicy.knowledge.knowledge` instead, which
+        parses once and caches a compiled form."""
         import yaml
 
         entries: list[GazEntry] = []
         for name in _FILES:
             if directory is None:
                 text = (
-                    resources.files("wbpolicy").joinpath("data", "gazetteer", name)
+                    resources.files("wbpolicy.knowledge").joinpath("data", "gazetteer", name)
                     .read_text(encoding="utf-8")
                 )
             else:
@@ -98,11 +101,16 @@ class Gazetteer:
             default_label = data.get("label")
             for raw in data.get("entries") or []:
                 entries.append(_parse_entry(raw, default_label, name))
-        return cls.from_entries(entries)
+        if bodies is None:
+            from wbpolicy.knowledge import load_region
+
+            bodies = load_region().bodies
+        return cls.from_entries(entries, bodies)
 
     @classmethod
-    def from_entries(cls, entries: list[GazEntry]) -> Gazetteer:
-        gaz = cls(entries=tuple(entries))
+    def from_entries(cls, entries: list[GazEntry], bodies: frozenset[str] = frozenset()
+                     ) -> Gazetteer:
+        gaz = cls(entries=tuple(entries), bodies=frozenset(bodies))
         gaz._index()
         return gaz
 
@@ -134,7 +142,7 @@ class Gazetteer:
         for e in self.entries:
             if e.parent is not None and e.parent not in self._by_id:
                 raise GazetteerError(f"{e.id}: unknown parent {e.parent!r}")
-            if e.country is not None and e.country not in self._by_id and e.country not in BODIES:
+            if e.country is not None and e.country not in self._by_id and e.country not in self.bodies:
                 raise GazetteerError(f"{e.id}: unknown country {e.country!r}")
             for d in e.demonyms:
                 self._by_demonym[alias_key(d)] = e
@@ -198,8 +206,3 @@ def _parse_entry(raw: object, default_label: str | None, source: str) -> GazEntr
         case_sensitive=cs,
         shared_aliases=tuple(_clean_alias(a) for a in raw.get("shared_aliases") or ()),
     )
-
-
-@lru_cache(maxsize=1)
-def get_gazetteer() -> Gazetteer:
-    return Gazetteer.load()

@@ -1,0 +1,35 @@
+"""Normal forms of text: folded for matching, white space collapsed for display and keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def normalise_ws(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for matching (not for display)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.casefold()
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """``fold(text)`` plus, for each folded character, the index of the character it came from
+    (folding may change the length: "ß" -> "ss")."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        f = fold(ch)
+        out.append(f)
+        origin.extend([i] * len(f))
+    return "".join(out), origin
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, folded: for locating a text whatever its spacing and punctuation."""
+    return re.sub(r"[\W_]+", "", fold(text))
