@@ -1,4 +1,5 @@
-"""Atomic file writes: write a temp file in the target's folder, fsync, then rename over it."""
+"""Atomic file writes (temp file in the target's folder, fsync, rename), file hashes, and the
+per-user cache folder."""
 
 from __future__ import annotations
 
@@ -39,3 +40,16 @@ def sha256_file(path: Path | str) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+ENV_CACHE = "WBPOLICY_CACHE"
+
+
+def cache_dir() -> Path:
+    """Where derived artefacts that are not part of an index live (compiled knowledge, exported
+    models): ``$WBPOLICY_CACHE``, else ``$XDG_CACHE_HOME/wbpolicy``, else ``~/.cache/wbpolicy``."""
+    env = os.environ.get(ENV_CACHE)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "wbpolicy"

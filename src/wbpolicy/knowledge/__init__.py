@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import re
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wbpolicy.errors import WbpolicyError
+from wbpolicy.fsutil import cache_dir
 
 if TYPE_CHECKING:
     from wbpolicy.knowledge.gazetteer import GazEntry, Gazetteer
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ENV_CACHE = "WBPOLICY_CACHE"
 _CACHE_FORMAT = 1
 _DATA_FILES = (
     "gazetteer/countries.yaml",
@@ -264,14 +263,6 @@ def data_digest() -> str:
     return h.hexdigest()[:20]
 
 
-def cache_dir() -> Path:
-    env = os.environ.get(ENV_CACHE)
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wbpolicy"
-
-
 def _load_cached(path: Path) -> Knowledge | None:
     try:
         with path.open("rb") as fh:
@@ -324,7 +315,6 @@ __all__ = [
     "Knowledge",
     "KnowledgeError",
     "Region",
-    "cache_dir",
     "get_gazetteer",
     "get_topics",
     "knowledge",
