@@ -84,7 +84,7 @@ def bench_extraction(corpus: Path) -> dict:
 
 
 def bench_ingest(corpus: Path, index_dir: Path, reuse: bool) -> dict:
-    from wbpolicy.config import load_settings
+    from wbpolicy.settings import load_settings
     from wbpolicy.ingest import ingest
 
     settings = load_settings(index_dir=index_dir)
@@ -106,9 +106,9 @@ def bench_ingest(corpus: Path, index_dir: Path, reuse: bool) -> dict:
 
 
 def bench_embed_and_tag(index_dir: Path) -> dict:
-    from wbpolicy.config import load_settings
+    from wbpolicy.settings import load_settings
     from wbpolicy.index import Index
-    from wbpolicy.tag import get_tagger
+    from wbpolicy.enrich.tag import get_tagger
     from wbpolicy.text import split_sentences
 
     index = Index.open(load_settings(index_dir=index_dir), readonly=True)
@@ -133,8 +133,8 @@ def bench_embed_and_tag(index_dir: Path) -> dict:
 
 
 def bench_queries(index_dir: Path) -> dict:
-    from wbpolicy.ask import ask
-    from wbpolicy.config import load_settings
+    from wbpolicy.answer import ask
+    from wbpolicy.settings import load_settings
     from wbpolicy.index import Index
     from wbpolicy.search import search
 

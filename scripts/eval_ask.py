@@ -26,9 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--details", action="store_true", help="one line per question")
     args = ap.parse_args(argv)
 
-    from wbpolicy.ask import ask
-    from wbpolicy.ask_eval import evaluate_ask, load_ask_questions
-    from wbpolicy.config import load_settings
+    from wbpolicy.answer import ask
+    from wbpolicy.evaluation.ask import evaluate_ask, load_ask_questions
+    from wbpolicy.settings import load_settings
     from wbpolicy.index import Index
 
     index = Index.open(load_settings(args.index), readonly=True)

@@ -15,12 +15,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from wbpolicy.entity_eval import (
+from wbpolicy.evaluation.entities import (
     evaluate_entities,
     format_report,
     load_records,
 )
-from wbpolicy.tag import get_tagger
+from wbpolicy.enrich.tag import get_tagger
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,8 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latency", action="store_true", help="also measure warm query latency")
     args = ap.parse_args(argv)
 
-    from wbpolicy.config import load_settings
-    from wbpolicy.evaluate import evaluate, format_table, latency, load_queries
+    from wbpolicy.settings import load_settings
+    from wbpolicy.evaluation.retrieval import evaluate, format_table, latency, load_queries
     from wbpolicy.index import Index
 
     t0 = time.perf_counter()

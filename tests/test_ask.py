@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from wbpolicy.ask import Answer, ask, format_answer, sentence_spans, understand
+from wbpolicy.answer import Answer, ask, format_answer
+from wbpolicy.query import analyse as understand
+from wbpolicy.text import sentence_spans
 
 REPORT = """\
 # Cyber Readiness in the Test Region
@@ -123,30 +125,30 @@ META = {
 
 def build_index(tmp: Path):
     """Ingest the tiny corpus with hash:64; return an open read-only Index."""
-    from wbpolicy.config import load_settings
+    from types import SimpleNamespace
+
     from wbpolicy.embed import load_embedder
     from wbpolicy.index import Index
     from wbpolicy.ingest import ingest
-    from wbpolicy.store import Store
+    from wbpolicy.settings import load_settings
 
     settings = load_settings(index_dir=tmp / "index", model="hash:64")
     corpus = tmp / "corpus"
     corpus.mkdir(parents=True)
     for name, text in FILES.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    summary = ingest([corpus], settings, embedder=load_embedder("hash:64"))
+
+    def metadata(path: Path, sha256: str) -> SimpleNamespace | None:
+        # the tiny files are in no corpus manifest: give them the metadata a manifest would
+        doc_id = path.stem
+        if doc_id not in META:
+            return None
+        kind, country, year = META[doc_id]
+        return SimpleNamespace(doc_id=doc_id, title=None, kind=kind, country=country, year=year,
+                               language="en", url=None)
+
+    summary = ingest([corpus], settings, embedder=load_embedder("hash:64"), metadata=metadata)
     assert summary.documents == len(FILES), summary
-    # the tiny files are in no corpus manifest: give them the metadata a manifest would, and let
-    # a country's own document count as about that country
-    with Store(settings.db_path) as store, store.transaction() as conn:
-        for doc_id, (kind, country, year) in META.items():
-            conn.execute("UPDATE documents SET kind = ?, country = ?, year = ? WHERE doc_id = ?",
-                         (kind, country, year, doc_id))
-            if len(country) == 2 and country.isupper() and country != "WB":
-                conn.execute(
-                    "INSERT OR REPLACE INTO passage_countries(passage_id, country, source) "
-                    "SELECT p.id, ?, 'document' FROM passages p "
-                    "JOIN documents d ON d.id = p.doc_pk WHERE d.doc_id = ?", (country, doc_id))
     return Index.open(settings, readonly=True)
 
 
@@ -194,7 +196,7 @@ def test_understands_kind_topic_years_and_words():
     assert u.kinds == ("strategy",)
     assert u.topics == ("ppp",)
     assert u.years == (2013,)
-    assert u.terms == ("banks",)
+    assert u.content_terms == ("banks",)
 
 
 def test_sentence_spans_break_at_blank_lines_and_skip_leaked_notes():
@@ -349,7 +351,7 @@ def test_question_without_country_uses_headings_and_the_instrument_itself(index)
 def test_a_national_body_names_its_country():
     u = understand("Why has the BIH-CERT not been created yet?")
     assert (u.countries, u.orgs) == (("BA",), ("bih-cert",))
-    assert u.terms == ("created",)
+    assert u.content_terms == ("created",)
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,7 +368,7 @@ def _ref(root: Path, name: str, phrase: str) -> dict:
 
 
 def test_evaluate_ask_scores_gold_country_and_abstention(index, tmp_path):
-    from wbpolicy.ask_eval import evaluate_ask
+    from wbpolicy.evaluation.ask import evaluate_ask
 
     corpus = index.settings.index_dir.parent / "corpus"
     rows = [
@@ -390,7 +392,7 @@ def test_evaluate_ask_scores_gold_country_and_abstention(index, tmp_path):
 
 
 def test_evaluate_ask_refuses_a_changed_gold(index, tmp_path):
-    from wbpolicy.ask_eval import load_ask_questions
+    from wbpolicy.evaluation.ask import load_ask_questions
     from wbpolicy.errors import WbpolicyError
 
     corpus = index.settings.index_dir.parent / "corpus"
@@ -404,7 +406,7 @@ def test_evaluate_ask_refuses_a_changed_gold(index, tmp_path):
 
 @pytest.mark.corpus
 def test_repo_questions_resolve_against_shared_data(shared_dir):
-    from wbpolicy.ask_eval import load_ask_questions
+    from wbpolicy.evaluation.ask import load_ask_questions
 
     path = Path(__file__).resolve().parents[1] / "eval" / "ask_questions.jsonl"
     questions = load_ask_questions(path, roots=[shared_dir / "corpus", shared_dir])
@@ -430,27 +432,34 @@ def test_a_country_inside_a_longer_entity_name_is_understood():
 
 
 def test_question_words_match_their_derivations():
-    from wbpolicy.ask import _stem, _term_in
-    from wbpolicy.text import fold
+    from wbpolicy.answer.evidence import term_in as _term_in
+    from wbpolicy.text import fold, stem
 
     assert _term_in("create", fold("the Law envisaged the creation of the Body"))
     assert _term_in("adopted", fold("after the adoption of the strategy"))
     assert _term_in("organise", fold("it organised a drill"))
     assert not _term_in("create", fold("a concrete plan"))
-    assert _stem("set") == "set"
+    assert stem("set") == "set"
 
 
 def _sentences_of(text: str) -> list:
-    from wbpolicy.ask import GROUP_ABOUT, _Candidate, _featured_sentences, understand
+    from wbpolicy.answer.evidence import Candidate, Tables, featured_sentences
+    from wbpolicy.answer.types import GROUP_ABOUT
     from wbpolicy.models import Hit
+    from wbpolicy.settings import AnswerSettings
 
     hit = Hit(1, 7, "doc", "Doc", 1, (1,), None, text, 1.0)
     u = understand("Has Montenegro set up its National council for cybersecurity?")
-    return _featured_sentences(u, [], [_Candidate(hit, GROUP_ABOUT, "ME", 1)], {}, {}, {}, {})
+    return featured_sentences(u, [], [Candidate(hit, GROUP_ABOUT, "ME", 1)],
+                              Tables({}, {}, {}, {}), AnswerSettings())
 
 
 def test_an_anaphoric_sentence_is_quoted_with_its_antecedent():
-    from wbpolicy.ask import _with_anaphora
+    from wbpolicy.answer.evidence import with_anaphora
+    from wbpolicy.settings import AnswerSettings
+
+    def _with_anaphora(chosen: list) -> list:
+        return with_anaphora(chosen, AnswerSettings())
 
     text = ("The first task was setting up the council for cybersecurity. This has not happened "
             "to date. Montenegro adopted a law in 2010.\n\nThis is another paragraph.")
@@ -468,9 +477,7 @@ def test_an_anaphoric_sentence_is_quoted_with_its_antecedent():
 
 
 def test_generic_domain_words_are_not_content_terms() -> None:
-    from wbpolicy.ask import _content_terms
-
     # every document here is about cybersecurity: demanding the word would reject good answers
-    assert _content_terms("What has Albania done on cybersecurity?", []) == ()
-    assert _content_terms("What is the cybersecurity situation regarding critical exercises?",
-                          []) == ("critical", "exercises")
+    assert understand("What has Albania done on cybersecurity?").content_terms == ()
+    assert understand("What is the cybersecurity situation regarding critical exercises?"
+                      ).content_terms == ("critical", "exercises")

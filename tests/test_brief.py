@@ -9,7 +9,8 @@ import json
 import pytest
 from test_ask import REPORT_ID, REPORT_TITLE, STRATEGY_ID, build_index
 
-from wbpolicy.brief import NO_EVIDENCE, brief, matrix
+from wbpolicy.answer import brief, matrix
+from wbpolicy.answer.topic import NO_EVIDENCE
 
 
 @pytest.fixture(scope="module")
@@ -98,18 +99,11 @@ def test_matrix_defaults_to_table1_topics(index):
 
 def test_table1_marks_align_a_header_shifted_left():
     """pdfplumber may return the header without the empty cell above the row labels."""
-    import sqlite3
-    from types import SimpleNamespace
+    from wbpolicy.answer.matrix import marks_from_tables
 
-    from wbpolicy.brief import table1_marks
-
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE doc_tables (id INTEGER PRIMARY KEY, rows TEXT)")
     rows = [["ALB", "BIH", "KOS", ""], ["CS/IS Law", "-/+", "-", "+"],
             ["n-CERT", "+", "-/+", "+"], ["Something else", "x", "y", "z"]]
-    conn.execute("INSERT INTO doc_tables(rows) VALUES (?)", (json.dumps(rows),))
-    index = SimpleNamespace(store=SimpleNamespace(conn=conn))
-    assert table1_marks(index) == {
+    assert marks_from_tables([rows]) == {
         ("CS/IS Law", "AL"): "-/+", ("CS/IS Law", "BA"): "-", ("CS/IS Law", "XK"): "+",
         ("n-CERT", "AL"): "+", ("n-CERT", "BA"): "-/+", ("n-CERT", "XK"): "+",
     }

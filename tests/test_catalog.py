@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import wbpolicy.extract
-from wbpolicy import catalog
-from wbpolicy.config import Settings
+from wbpolicy.index import catalog
+from wbpolicy.settings import Settings
 from wbpolicy.errors import ExtractionError, IndexNotFound, NotFound
 from wbpolicy.ingest import ingest
 from wbpolicy.models import Block, Citation, Extraction, Footnote, PageText, Problem

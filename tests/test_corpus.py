@@ -22,7 +22,9 @@ from wbpolicy.corpus import (
     write_manifest,
 )
 from wbpolicy.errors import OfflineError, WbpolicyError
-from wbpolicy.models import DOCUMENT_KINDS as KINDS
+from wbpolicy.knowledge import knowledge
+
+KINDS = knowledge().kinds.ids
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from wbpolicy.config import load_settings
+from wbpolicy.settings import load_settings
 from wbpolicy.models import Filters
 
 pytestmark = [pytest.mark.corpus, pytest.mark.model]
@@ -31,7 +31,7 @@ def corpus_index(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_every_corpus_file_is_indexed_or_reported(corpus_index, corpus_dir: Path, corpus_manifest):
-    from wbpolicy.catalog import list_documents
+    from wbpolicy.index.catalog import list_documents
 
     settings, summary, _ = corpus_index
     docs = {Path(d.path).resolve(): d for d in list_documents(settings)}
@@ -102,7 +102,7 @@ def test_filters_apply_before_ranking(corpus_index):
 
 
 def test_dev_query_targets_hybrid_beats_dense_and_lexical(corpus_index):
-    from wbpolicy.evaluate import dev_metrics
+    from wbpolicy.evaluation.retrieval import dev_metrics
 
     _, _, index = corpus_index
     m = dev_metrics(index)
@@ -116,7 +116,7 @@ def test_dev_query_targets_hybrid_beats_dense_and_lexical(corpus_index):
 
 
 def test_own_queries_over_report_and_other_documents(corpus_index):
-    from wbpolicy.evaluate import evaluate, load_queries
+    from wbpolicy.evaluation.retrieval import evaluate, load_queries
 
     _, _, index = corpus_index
     path = Path(__file__).resolve().parents[1] / "eval" / "queries_extra.jsonl"
@@ -127,7 +127,7 @@ def test_own_queries_over_report_and_other_documents(corpus_index):
 
 
 def test_ask_questions_country_gold_and_abstention(corpus_index):
-    from wbpolicy.ask_eval import evaluate_ask
+    from wbpolicy.evaluation.ask import evaluate_ask
 
     _, _, index = corpus_index
     path = Path(__file__).resolve().parents[1] / "eval" / "ask_questions.jsonl"
@@ -140,7 +140,7 @@ def test_ask_questions_country_gold_and_abstention(corpus_index):
 
 
 def test_ask_answers_are_verbatim_and_on_their_page(corpus_index):
-    from wbpolicy.ask import ask
+    from wbpolicy.answer import ask
 
     _, _, index = corpus_index
     ans = ask(index, "What does Kosovo's strategy say about public-private partnership?")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from wbpolicy.config import Settings
+from wbpolicy.settings import Settings
 from wbpolicy.embed import HashEmbedder
 from wbpolicy.errors import IndexMismatch, IndexNotFound, NotFound
 from wbpolicy.index import Index
@@ -188,7 +188,7 @@ def test_exception_mid_ingest_leaves_a_consistent_index(tmp_path, settings):
 SLOW_INGEST = """
 import sys, time
 from pathlib import Path
-from wbpolicy.config import Settings
+from wbpolicy.settings import Settings
 from wbpolicy.embed import HashEmbedder
 from wbpolicy.ingest import ingest
 

@@ -1,27 +1,23 @@
-"""Search on a tiny index written straight through the SQLite schema (the contract between
-ingest and search) with the deterministic ``hash:64`` embedder and the numpy vector index."""
+"""Search on a tiny index written through the index writer (the contract between ingest and
+search) with the deterministic ``hash:64`` embedder."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from wbpolicy.embed import load_embedder
-from wbpolicy.models import Filters
-from wbpolicy.search import SearchResult, fts_expression, fuse, query_tokens, search
-from wbpolicy.store import Store
-from wbpolicy.vectors import BruteForceIndex
-
-
-@dataclass
-class TinyIndex:
-    store: Store
-    embedder: Any
-    vectors: Any
+from wbpolicy.index import Index
+from wbpolicy.index.writer import PreparedDocument
+from wbpolicy.models import Citation, Document, Entity, Extraction, Filters, PageText, Passage
+from wbpolicy.query import analyse
+from wbpolicy.search import SearchResult, search
+from wbpolicy.search.fusion import complete, fuse
+from wbpolicy.search.lexical import fts_expression
+from wbpolicy.settings import SearchSettings, Settings
+from wbpolicy.text import tokens as query_tokens
 
 
 # (doc_id, kind, country, year, [(passage kind, section, text, [(marker, note, url, offset)])])
@@ -69,72 +65,48 @@ DOCS: list[tuple[str, str, str, int, list[tuple[str, str, str, list]]]] = [
 ]
 
 
-def build_tiny_index(path: Path) -> TinyIndex:
-    store = Store(path / "wbpolicy.sqlite")
+def build_tiny_index(path: Path) -> Index:
+    """The documents above, written through the same writer ingest uses."""
+    index = Index.open(Settings(index_dir=path, model="hash:64"), readonly=False)
     emb = load_embedder("hash:64")
-    ids: list[int] = []
-    texts: list[str] = []
-    with store.transaction() as conn:
-        for doc_id, kind, country, year, passages in DOCS:
-            cur = conn.execute(
-                "INSERT INTO documents(doc_id, path, sha256, format, title, kind, country, year, "
-                "ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (doc_id, f"/x/{doc_id}.txt", "0" * 64, "txt", f"Title of {doc_id}", kind,
-                 country, year, "2024-01-01"),
-            )
-            doc_pk = cur.lastrowid
-            for ordinal, (pkind, section, text, cites) in enumerate(passages):
-                page = ordinal + 1
-                cur = conn.execute(
-                    "INSERT INTO passages(doc_pk, ordinal, kind, text, section, page_start, "
-                    "page_end, pages, char_start, char_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (doc_pk, ordinal, pkind, text, section, page, page + 1,
-                     json.dumps([page, page + 1]), 0, len(text)),
-                )
-                pid = int(cur.lastrowid)
-                ids.append(pid)
-                texts.append(text)
-                conn.execute(
-                    "INSERT INTO passages_fts(rowid, text, section, title) VALUES (?,?,?,?)",
-                    (pid, text, section, f"Title of {doc_id}"),
-                )
-                # two citations inserted out of order: hits must list them by offset
-                for marker, note, url, offset in reversed(cites):
-                    conn.execute(
-                        "INSERT INTO citations(passage_id, marker, text, url, urls, page, offset)"
-                        " VALUES (?,?,?,?,?,?,?)",
-                        (pid, marker, note, url, json.dumps([url]), page, offset),
-                    )
-                if cites:
-                    conn.execute(
-                        "INSERT INTO citations(passage_id, marker, text, url, urls, page, offset)"
-                        " VALUES (?,?,?,?,?,?,?)",
-                        (pid, "65", "An earlier note", None, "[]", page, 3),
-                    )
-                source = "section" if "Kosovo" in section else "document"
-                pc = "XK" if "Kosovo" in section else country
-                conn.execute(
-                    "INSERT INTO passage_countries(passage_id, country, source) VALUES (?,?,?)",
-                    (pid, pc, source),
-                )
-                if "Montenegro" in text:
-                    conn.execute(
-                        "INSERT INTO mentions(passage_id, entity_id, label, text, start, \"end\")"
-                        " VALUES (?,?,?,?,?,?)",
-                        (pid, "ME", "COUNTRY", "Montenegro", 0, 10),
-                    )
-    vectors = BruteForceIndex(emb.dim).build(ids, emb.embed(texts, kind="passage"))
-    return TinyIndex(store, emb, vectors)
+    index.embedder = emb
+    for doc_id, kind, country, year, passages in DOCS:
+        doc = Document(doc_id=doc_id, title=f"Title of {doc_id}", kind=kind, country=country,
+                       year=year, path=f"/x/{doc_id}.txt", format="txt", sha256="0" * 64)
+        ps: list[Passage] = []
+        ents: list[list[Entity]] = []
+        countries: list[dict[str, str]] = []
+        for ordinal, (pkind, section, text, cites) in enumerate(passages):
+            page = ordinal + 1
+            # citations listed out of order: hits must list them by offset
+            cs = [Citation(m, note, url, page, offset, (url,)) for m, note, url, offset in cites]
+            if cites:
+                cs.insert(0, Citation("65", "An earlier note", None, page, 3))
+            cs.reverse()
+            ps.append(Passage(text=text, kind=pkind, section=tuple(section.split(" > ")),
+                              pages=(page, page + 1), char_start=0, char_end=len(text),
+                              citations=tuple(cs), ordinal=ordinal))
+            ents.append([Entity("Montenegro", "COUNTRY", "ME", 0, 10)]
+                        if "Montenegro" in text else [])
+            countries.append({"XK": "section"} if "Kosovo" in section else {country: "document"})
+        extraction = Extraction(path=doc.path, format="txt", title=doc.title,
+                                pages=tuple(PageText(p.pages[0], p.text) for p in ps), blocks=())
+        vectors = emb.embed([p.text for p in ps], kind="passage")
+        index.writer.write_document(
+            PreparedDocument(doc, extraction, ps, ents, countries, vectors, "key"),
+            model_id=emb.model_id, dim=emb.dim, chunking={}, run_id=0)
+    index.rebuild_vectors()
+    return index
 
 
 @pytest.fixture
-def tiny(tmp_path: Path) -> TinyIndex:
+def tiny(tmp_path: Path) -> Index:
     idx = build_tiny_index(tmp_path)
     yield idx
-    idx.store.close()
+    idx.close()
 
 
-def test_lexical_finds_exact_acronym(tiny: TinyIndex) -> None:
+def test_lexical_finds_exact_acronym(tiny: Index) -> None:
     res = search(tiny, "KOS-CERT", top_k=3, mode="lexical")
     assert res.hits[0].text.startswith("The national CERT known as KOS-CERT")
     assert res.hits[0].doc_id == "report"
@@ -143,7 +115,7 @@ def test_lexical_finds_exact_acronym(tiny: TinyIndex) -> None:
     assert "e-SEE Initiative" in res.hits[0].text
 
 
-def test_hit_fields_and_citations_ordered_by_offset(tiny: TinyIndex) -> None:
+def test_hit_fields_and_citations_ordered_by_offset(tiny: Index) -> None:
     hit = search(tiny, "KOS-CERT regulator", top_k=1, mode="hybrid").hits[0]
     assert hit.rank == 1
     assert hit.title == "Title of report"
@@ -154,7 +126,7 @@ def test_hit_fields_and_citations_ordered_by_offset(tiny: TinyIndex) -> None:
     assert hit.citations[1].offset == 20
 
 
-def test_to_json_has_the_cli_shape(tiny: TinyIndex) -> None:
+def test_to_json_has_the_cli_shape(tiny: Index) -> None:
     res = search(tiny, "KOS-CERT", top_k=2)
     data = res.to_json()
     assert isinstance(res, SearchResult)
@@ -169,7 +141,7 @@ def test_to_json_has_the_cli_shape(tiny: TinyIndex) -> None:
     json.dumps(data)  # serialisable
 
 
-def test_footnote_and_table_passages_are_searchable(tiny: TinyIndex) -> None:
+def test_footnote_and_table_passages_are_searchable(tiny: Index) -> None:
     hit = search(tiny, "where is the e-SEE agenda published", top_k=1, mode="hybrid").hits[0]
     assert hit.kind == "footnote" and "agenda-plus.html" in hit.text
     hit = search(tiny, "Table 1", top_k=1, mode="hybrid").hits[0]
@@ -177,7 +149,7 @@ def test_footnote_and_table_passages_are_searchable(tiny: TinyIndex) -> None:
 
 
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
-def test_filters_apply_before_ranking(tiny: TinyIndex, mode: str) -> None:
+def test_filters_apply_before_ranking(tiny: Index, mode: str) -> None:
     # unfiltered, the Montenegro strategy dominates "cyber threats"
     top = search(tiny, "cyber threats", top_k=5, mode=mode).hits
     assert {h.doc_id for h in top} == {"strategy-me"}
@@ -201,7 +173,7 @@ def test_filters_apply_before_ranking(tiny: TinyIndex, mode: str) -> None:
     "query",
     ['"AND OR (', '" -- NEAR', "NEAR(a b, 2)", "*", "col:text", "^start", "a'b\"c", "()", "-"],
 )
-def test_hostile_input_never_raises(tiny: TinyIndex, query: str) -> None:
+def test_hostile_input_never_raises(tiny: Index, query: str) -> None:
     for mode in ("lexical", "hybrid", "dense"):
         res = search(tiny, query, top_k=3, mode=mode)
         assert isinstance(res.hits, tuple)
@@ -215,7 +187,7 @@ def test_fts_expression_quotes_everything() -> None:
     assert fts_expression([], ["South-East European"]) == '"South-East European"'
 
 
-def test_modes_differ_and_unknown_mode_fails(tiny: TinyIndex) -> None:
+def test_modes_differ_and_unknown_mode_fails(tiny: Index) -> None:
     q = "regulator set up in 2012"
     lex = [h.passage_id for h in search(tiny, q, top_k=6, mode="lexical").hits]
     den = [h.passage_id for h in search(tiny, q, top_k=6, mode="dense").hits]
@@ -226,7 +198,7 @@ def test_modes_differ_and_unknown_mode_fails(tiny: TinyIndex) -> None:
         search(tiny, q, mode="fuzzy")
 
 
-def test_duplicate_texts_dropped(tiny: TinyIndex) -> None:
+def test_duplicate_texts_dropped(tiny: Index) -> None:
     res = search(tiny, "awareness of cyber threats limited and basic", top_k=10, mode="lexical")
     texts = [h.text for h in res.hits]
     assert len(texts) == len(set(texts))
@@ -239,16 +211,16 @@ def test_duplicate_texts_dropped(tiny: TinyIndex) -> None:
 def test_fuse_methods() -> None:
     dense = [(1, 0.9), (2, 0.5), (3, 0.1)]
     lexical = [(3, 12.0), (1, 6.0), (4, 0.0)]
-    w = dict(fuse(dense, lexical, method="weighted", dense_weight=0.5))
+    w = dict(fuse(dense, lexical, SearchSettings(fusion="weighted", dense_weight=0.5)))
     assert w[1] == pytest.approx(0.5 * 1.0 + 0.5 * 0.5)
     assert w[3] == pytest.approx(0.5)
     assert w[4] == pytest.approx(0.0)
-    r = fuse(dense, lexical, method="rrf", dense_weight=0.5)
+    r = fuse(dense, lexical, SearchSettings(fusion="rrf", dense_weight=0.5))
     assert r[0][0] == 1 and r[0][1] == pytest.approx(1.0)
     assert [pid for pid, _ in r][:2] == [1, 3]
 
 
-def test_country_named_in_query_prefers_passages_about_it(tiny: TinyIndex) -> None:
+def test_country_named_in_query_prefers_passages_about_it(tiny: Index) -> None:
     res = search(tiny, "awareness of cyber threats among Kosovo citizens", top_k=3)
     assert res.understood["countries"] == ["XK"]
     assert res.hits[0].section == "4 State > 4.4 Kosovo*"
@@ -256,29 +228,26 @@ def test_country_named_in_query_prefers_passages_about_it(tiny: TinyIndex) -> No
 
 
 def test_acronym_and_full_name_expand_each_other() -> None:
-    from wbpolicy.search import analyse_query
-
-    a = analyse_query("Which SEE countries are not members of SEENSA?")
+    a = analyse("Which SEE countries are not members of SEENSA?")
     assert "South-East European National Security Authorities" in a.expansions
     assert "South-East European National Security Authorities" in a.dense_text
-    b = analyse_query("south-east european national security authorities")
+    b = analyse("south-east european national security authorities")
     assert b.expansions == ("SEENSA",)
     # acronyms match case-sensitively: the word "first" is not the FIRST forum
-    assert analyse_query("which country passed such a law first").expansions == ()
+    assert analyse("which country passed such a law first").expansions == ()
 
 
 def test_numbered_references_become_phrases() -> None:
-    from wbpolicy.search import analyse_query
-
-    assert "Table 1" in analyse_query("Table 1 status per country").phrases
-    assert "no 1202" in analyse_query("Decision no. 1202").phrases
-    assert not any(p.startswith("in ") for p in analyse_query("held in 2014").phrases)
+    assert "Table 1" in analyse("Table 1 status per country").phrases
+    assert "no 1202" in analyse("Decision no. 1202").phrases
+    assert not any(p.startswith("in ") for p in analyse("held in 2014").phrases)
 
 
 def test_fuse_with_absolute_floors() -> None:
     dense = [(1, 0.8), (2, 0.55), (3, 0.2)]
     lexical = [(2, 10.0), (4, 2.5)]
-    f = dict(fuse(dense, lexical, method="weighted", dense_weight=0.5, floors=(0.3, 0.0)))
+    f = dict(fuse(dense, lexical, SearchSettings(fusion="weighted", dense_weight=0.5),
+                  floors=(0.3, 0.0)))
     # dense: (s - 0.3) / (max(0.8, DENSE_REF 0.6) - 0.3); below the floor counts 0, never < 0
     assert f[1] == pytest.approx(0.5 * 1.0)
     assert f[2] == pytest.approx(0.5 * 0.5 + 0.5 * 1.0)
@@ -287,14 +256,15 @@ def test_fuse_with_absolute_floors() -> None:
     assert f[4] == pytest.approx(0.5 * 0.25)
 
 
-def test_score_completion_scores_both_lists(tiny: TinyIndex) -> None:
-    from wbpolicy.search import _complete, analyse_query, dense_search, lexical_search
+def test_score_completion_scores_both_lists(tiny: Index) -> None:
+    from wbpolicy.search.dense import dense_search
+    from wbpolicy.search.lexical import lexical_search
 
-    a = analyse_query("KOS-CERT regulator")
+    a = analyse("KOS-CERT regulator")
     dense = dense_search(tiny, a, 2, None)
-    lexical = lexical_search(tiny.store.conn, a, 100, None)
+    lexical = lexical_search(tiny.reader, a, 100, None, SearchSettings())
     lex_top, lex_more = lexical[:1], lexical[1:]
-    d2, l2 = _complete(tiny, a, dense, lex_top, lex_more)
+    d2, l2 = complete(tiny, a, dense, lex_top, lex_more)
     d_ids = {p for p, _ in dense}
     # every lexical-only candidate now has its true cosine in the dense list
     full_dense = dict(dense_search(tiny, a, 100, None))
@@ -307,22 +277,27 @@ def test_score_completion_scores_both_lists(tiny: TinyIndex) -> None:
 
 
 def test_off_focus_state_documents_step_back(
-    tiny: TinyIndex, monkeypatch: pytest.MonkeyPatch
+    tiny: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import wbpolicy.search as S
+    from dataclasses import replace
 
-    monkeypatch.setattr(S, "FOCUS_STATES", frozenset({"ME"}))
-    monkeypatch.setattr(S, "COVERAGE_WEIGHT", 0.0)
+    import wbpolicy.search.rerank as R
+    from wbpolicy.knowledge import knowledge
+
+    know = knowledge()
+    only_me = replace(know, region=replace(know.region, focus=("ME",)))
+    monkeypatch.setattr(R, "knowledge", lambda: only_me)
+    s = SearchSettings(coverage_weight=0.0)
     conn = tiny.store.conn
     rows = dict(conn.execute(
         "SELECT d.doc_id, MIN(p.id) FROM passages p JOIN documents d ON d.id = p.doc_pk "
         "WHERE p.kind = 'body' GROUP BY d.doc_id"
     ).fetchall())
     head = [(rows["law-rs"], 0.5), (rows["strategy-me"], 0.5), (rows["report"], 0.5)]
-    out = dict(S._boost(conn, head, S.analyse_query("information security law")))
-    assert out[rows["law-rs"]] == pytest.approx(0.5 - S.OFF_FOCUS_PENALTY)
+    out = dict(R.rerank_head(tiny.reader, head, analyse("information security law"), s))
+    assert out[rows["law-rs"]] == pytest.approx(0.5 - s.off_focus_penalty)
     assert out[rows["strategy-me"]] == pytest.approx(0.5)  # a focus state
     assert out[rows["report"]] == pytest.approx(0.5)  # WB: a region, not a state
     # a query naming a country is handled by the country boost, not by the focus prior
-    named = dict(S._boost(conn, head, S.analyse_query("Serbia information security law")))
+    named = dict(R.rerank_head(tiny.reader, head, analyse("Serbia information security law"), s))
     assert named[rows["law-rs"]] > named[rows["strategy-me"]]

@@ -3,7 +3,7 @@
 Rules (issue 2):
 
 * a passage never crosses a section boundary, a heading, or a table;
-* a passage never cuts a sentence (sentences come from :func:`textutil.split_sentences`);
+* a passage never cuts a sentence (sentences come from :func:`wbpolicy.text.split_sentences`);
 * consecutive sentences of the body blocks of one section are packed greedily up to ``max_tokens``
   word pieces; a single sentence longer than that becomes a passage of its own, verbatim (the
   embedding model then only sees its first ~254 word pieces, the stored text stays whole);
@@ -20,6 +20,7 @@ Footnote texts are not part of the document text: a footnote passage has the zer
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,7 +30,10 @@ from wbpolicy.text import split_sentences
 
 BLOCK_SEP = "\n\n"
 BODY_KINDS = frozenset({"paragraph", "list", "footnote", "text"})
-CHUNKER_VERSION = 1
+# 2: passages keep their page breaks and a table-of-contents flag
+CHUNKER_VERSION = 2
+# a dot leader ("Introduction ........ 5") twice in a passage: a table of contents
+_TOC_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+|…+\s*\d+")
 
 CountTokens = Callable[[str], int]
 
@@ -96,6 +100,8 @@ def chunk(
                 char_end=b,
                 citations=(),
                 ordinal=len(passages),
+                page_breaks=_page_breaks(blocks, starts, units[0].block, units[-1].block, a, b),
+                is_toc=looks_like_toc(text[a:b]),
             )
         )
     passages = _attach_citations(passages, spans, cites)
@@ -207,6 +213,27 @@ def _pages(
     return tuple(pages)
 
 
+def _page_breaks(
+    blocks: tuple[Block, ...], starts: list[int], b0: int, b1: int, a: int, b: int
+) -> tuple[tuple[int, int], ...]:
+    """``(offset, page)`` pairs relative to the passage text ``[a, b)``: the text from offset on
+    is on page; the first pair is ``(0, page of the first character)``."""
+    marks = sorted((starts[bi] + off, p) for bi in range(b0, b1 + 1)
+                   for off, p in blocks[bi].page_breaks)
+    first = blocks[b0].page_at(max(a - starts[b0], 0))
+    out = [(0, first)]
+    for off, p in marks:
+        rel = off - a
+        if 0 < rel < b - a and p != out[-1][1]:
+            out.append((rel, p))
+    return tuple(out)
+
+
+def looks_like_toc(text: str) -> bool:
+    """Tables of contents match every heading's words and answer nothing."""
+    return len(_TOC_LEADER.findall(text)) >= 2
+
+
 @dataclass(frozen=True)
 class _AbsCitation:
     block: int
@@ -269,6 +296,7 @@ def _footnote_passages(
                 pages=(fn.page,),
                 char_start=off,
                 char_end=off,
+                page_breaks=((0, fn.page),),
                 citations=(
                     Citation(
                         marker=fn.marker,

@@ -31,21 +31,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from .config import _project_root
+from wbpolicy.settings import _project_root
 from .errors import OfflineError, WbpolicyError
 from .fsutil import sha256_file
 
 log = logging.getLogger(__name__)
 
 MANIFEST_RELPATH = Path("corpus") / "manifest.json"
-# folder/kind names of the shared corpus manifest -> our document kinds
-SHARED_KIND_MAP = {
-    "report": "report",
-    "strategies": "strategy",
-    "laws": "law",
-    "international": "convention",
-    "eu": "regulation",
-}
 SKIP_FILES = frozenset({"manifest.json", "readme.md", "readme.txt", "readme"})
 
 
@@ -161,8 +153,11 @@ def source_url(source: dict | None) -> str | None:
 
 
 def normalise_kind(shared_kind: str, file: str) -> str:
-    kind = SHARED_KIND_MAP.get(shared_kind)
-    if kind:
+    from wbpolicy.knowledge import knowledge
+
+    # the shared manifest's folder names ("strategies", "international") are kind aliases
+    kind = knowledge().kinds.normalise(shared_kind)
+    if kind and kind != "other":
         return kind
     return "profile" if "cyberwellness-profile" in Path(file).name else "other"
 

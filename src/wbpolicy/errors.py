@@ -18,6 +18,10 @@ class ExtractionError(WbpolicyError):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        # raised in extraction worker processes: must cross a process boundary intact
+        return (type(self), (self.path, self.code, self.reason))
+
 
 class IndexNotFound(WbpolicyError):
     """No index exists where one was expected."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SECTION_SEP = " > "
-DOCUMENT_KINDS = ("report", "strategy", "law", "convention", "regulation", "profile", "other")
 
 
 def section_str(path: tuple[str, ...]) -> str | None:
@@ -72,13 +71,7 @@ class Block:
         return tuple(dict.fromkeys(p for _, p in self.page_breaks))
 
     def page_at(self, offset: int) -> int:
-        page = self.page_breaks[0][1]
-        for start, p in self.page_breaks:
-            if start <= offset:
-                page = p
-            else:
-                break
-        return page
+        return page_at(self.page_breaks, offset)
 
 
 @dataclass(frozen=True)
@@ -125,6 +118,24 @@ class Passage:
     char_end: int
     citations: tuple[Citation, ...] = ()
     ordinal: int = 0
+    # (offset, page): the text from offset on is on page; first pair (0, first page)
+    page_breaks: tuple[tuple[int, int], ...] = ()
+    is_toc: bool = False
+
+    def page_at(self, offset: int) -> int | None:
+        return page_at(self.page_breaks, offset) if self.page_breaks else (
+            self.pages[0] if self.pages else None)
+
+
+def page_at(breaks: tuple[tuple[int, int], ...] | list[tuple[int, int]], offset: int) -> int:
+    """The page of ``offset`` given ``(offset, page)`` breaks (sorted, first at 0)."""
+    page = breaks[0][1]
+    for start, p in breaks:
+        if start <= offset:
+            page = p
+        else:
+            break
+    return page
 
 
 @dataclass(frozen=True)
@@ -138,20 +149,23 @@ class Entity:
 
 
 @dataclass(frozen=True)
-class DocumentInfo:
+class Document:
+    """One indexed document: its metadata (from the corpus manifest, the user, or inference) and,
+    once stored, its file facts and counts."""
+
     doc_id: str
-    path: str
     title: str
-    kind: str
-    country: str | None
-    year: int | None
-    language: str | None
-    format: str
-    sha256: str
+    kind: str = "other"
+    country: str | None = None
+    year: int | None = None
+    language: str | None = None
+    source_url: str | None = None
+    path: str = ""
+    format: str = ""
+    sha256: str = ""
     pages: int = 0
     passages: int = 0
     problems: tuple[Problem, ...] = ()
-    source_url: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -188,6 +202,16 @@ class Hit:
     kind: str = "body"
     doc_kind: str | None = None
     country: str | None = None
+    # the passage's (offset, page) breaks; empty for an index built before they were stored
+    page_breaks: tuple[tuple[int, int], ...] = ()
+
+    def page_of(self, offset: int) -> tuple[int | None, bool]:
+        """The page of a character of the passage, and whether it is exact (an older index
+        knows only the pages a multi-page passage spans)."""
+        if self.page_breaks:
+            return page_at(self.page_breaks, offset), True
+        pages = self.pages or ((self.page,) if self.page is not None else ())
+        return (pages[0] if pages else None), len(pages) == 1
 
     def to_json(self) -> dict:
         return {

@@ -7,6 +7,11 @@ failures (:class:`wbpolicy.errors.WbpolicyError`) exit 1 with a one-line message
 
 from __future__ import annotations
 
+from wbpolicy.cli import entities_cmd, query
 from wbpolicy.cli.main import main
+
+for _command in (query.search, query.ask, query.brief, query.matrix, query.eval_cmd,
+                 entities_cmd.tag, entities_cmd.entities):
+    main.add_command(_command)
 
 __all__ = ["main"]

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from wbpolicy.config import Settings, load_settings
+from wbpolicy.settings import Settings, load_settings
 from wbpolicy.errors import WbpolicyError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,7 +45,7 @@ def expected_errors(f: F) -> F:
         except WbpolicyError as exc:
             raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         except KeyboardInterrupt:
-            click.echo("interrupted; the previous index is intact", err=True)
+            click.echo("interrupted", err=True)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]

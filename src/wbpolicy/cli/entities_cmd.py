@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from wbpolicy.cli.common import emit_json, expected_errors, json_option, open_index
-from wbpolicy.cli.main import main
 
 LABELS = click.Choice(["COUNTRY", "ORG", "INSTRUMENT"], case_sensitive=False)
 
 
-@main.command()
+@click.command()
 @click.option("--text", help="Text to tag.")
-@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A text file to tag ('-' reads stdin).")
+@click.option(
+    "--file", "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    help="A text file to tag ('-' reads stdin).",
+)
 @json_option
 @expected_errors
 def tag(text: str | None, file: Path | None, as_json: bool) -> None:
     """Tag countries, organisations and instruments in text, with canonical ids."""
-    from wbpolicy.tag import get_tagger
+    from wbpolicy.enrich.tag import get_tagger
 
     if (text is None) == (file is None):
         raise click.UsageError("give exactly one of --text or --file")
     if file is not None:
-        text = file.read_text(encoding="utf-8-sig", errors="replace")
+        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        text = raw.decode("utf-8-sig", errors="replace")
     assert text is not None
     entities = get_tagger().tag(text)
     if as_json:
@@ -41,7 +45,7 @@ def tag(text: str | None, file: Path | None, as_json: bool) -> None:
         click.echo(f"{e.start:>6}-{e.end:<6} {e.label:<10} {e.id or '-':<40} {e.text}")
 
 
-@main.command()
+@click.command()
 @click.argument("entity_id", required=False)
 @click.option("--label", type=LABELS, help="Only this label.")
 @click.option("--country", help="Only entities of this country (national bodies and instruments).")
@@ -51,7 +55,7 @@ def tag(text: str | None, file: Path | None, as_json: bool) -> None:
 @expected_errors
 def entities(ctx: click.Context, entity_id: str | None, label: str | None, country: str | None, limit: int, as_json: bool) -> None:
     """List entities with mention and document counts, or show one entity's aliases and passages."""
-    from wbpolicy import entities as ent
+    from wbpolicy.index import entities as ent
     from wbpolicy.cli.render import entity_detail_text, entity_rows
     from wbpolicy.cli.resolve import resolve_entities
 

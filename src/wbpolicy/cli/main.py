@@ -6,12 +6,14 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from wbpolicy import __version__
 from wbpolicy.cli.common import emit_json, expected_errors, json_option, settings_from
 from wbpolicy.errors import WbpolicyError
+from wbpolicy.models import IngestSummary
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,7 +56,12 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _render_summary(summary, as_json: bool) -> None:
+def _interrupted_ingest() -> NoReturn:
+    click.echo("interrupted; the previous index is intact", err=True)
+    sys.exit(130)
+
+
+def _render_summary(summary: IngestSummary, as_json: bool) -> None:
     from dataclasses import asdict
 
     if as_json:
@@ -84,6 +91,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, quiet: bool
     progress = _Progress(quiet)
     try:
         summary = run_ingest(list(paths), settings_from(ctx), progress=progress, force=force)
+    except KeyboardInterrupt:
+        _interrupted_ingest()
     finally:
         progress.close()
     _render_summary(summary, as_json)
@@ -113,7 +122,7 @@ def remove(ctx: click.Context, doc_id: str, as_json: bool) -> None:
 @expected_errors
 def docs(ctx: click.Context, as_json: bool) -> None:
     """List indexed documents with kind, country, year, pages, passages and problems."""
-    from wbpolicy.catalog import list_documents
+    from wbpolicy.index.catalog import list_documents
     from wbpolicy.cli.render import document_rows
 
     documents = list_documents(settings_from(ctx))
@@ -132,7 +141,7 @@ def docs(ctx: click.Context, as_json: bool) -> None:
 @expected_errors
 def show(ctx: click.Context, doc_id: str, page: int | None, passage_id: int | None, as_json: bool) -> None:
     """Print a page or a passage of a document, with its citations."""
-    from wbpolicy import catalog
+    from wbpolicy.index import catalog
     from wbpolicy.cli.render import page_view
 
     settings = settings_from(ctx)
@@ -161,7 +170,7 @@ def corpus() -> None:
 @expected_errors
 def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bool) -> None:
     """Check SRC (default ../shared/corpus) against the manifest and index it."""
-    from wbpolicy.config import default_corpus_dir
+    from wbpolicy.settings import default_corpus_dir
     from wbpolicy.corpus import import_corpus
     from wbpolicy.ingest import ingest as run_ingest
 
@@ -174,6 +183,8 @@ def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bo
     progress = _Progress(quiet)
     try:
         summary = run_ingest([src], settings_from(ctx), progress=progress)
+    except KeyboardInterrupt:
+        _interrupted_ingest()
     finally:
         progress.close()
     _render_summary(summary, as_json)
@@ -233,6 +244,3 @@ def index_rebuild(ctx: click.Context) -> None:
     n = index.rebuild_vectors()
     click.echo(f"rebuilt vectors for {n} passages")
 
-
-# Register the query and entity commands (imported for their side effect on `main`).
-from wbpolicy.cli import entities_cmd, query  # noqa: F401

@@ -16,10 +16,8 @@ from wbpolicy.cli.common import (
     open_index,
     parse_year_range,
 )
-from wbpolicy.cli.main import main
 
 MODES = click.Choice(["hybrid", "dense", "lexical"])
-WB_COUNTRIES = "AL,BA,HR,XK,ME,MK,RS"
 
 
 def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,7 +51,7 @@ def build_filters(docs, kinds, countries, orgs, instruments, year):
     )
 
 
-@main.command()
+@click.command()
 @click.argument("query")
 @click.option("-k", "--top-k", default=10, show_default=True, type=click.IntRange(1, 200))
 @click.option("--mode", type=MODES, default="hybrid", show_default=True)
@@ -76,7 +74,7 @@ def search(ctx: click.Context, query: str, top_k: int, mode: str, as_json: bool,
         click.echo(hits_text(result.hits) if result.hits else "no passage found")
 
 
-@main.command()
+@click.command()
 @click.argument("question")
 @click.option("-k", "--top-k", default=8, show_default=True, type=click.IntRange(1, 100))
 @json_option
@@ -84,8 +82,8 @@ def search(ctx: click.Context, query: str, top_k: int, mode: str, as_json: bool,
 @expected_errors
 def ask(ctx: click.Context, question: str, top_k: int, as_json: bool) -> None:
     """Answer a question with verbatim, cited sentences (or say that the corpus has none)."""
-    from wbpolicy.ask import ask as run_ask
-    from wbpolicy.ask import format_answer
+    from wbpolicy.answer import ask as run_ask
+    from wbpolicy.answer import format_answer
 
     if not question.strip():
         raise click.UsageError("QUESTION is empty")
@@ -106,22 +104,22 @@ def _write_or_echo(text: str, out: Path | None) -> None:
     click.echo(f"wrote {out}", err=True)
 
 
-@main.command()
+@click.command()
 @click.argument("topic")
-@click.option("--countries", default=WB_COUNTRIES, show_default=True, help="Comma-separated ids or names.")
+@click.option("--countries", help="Comma-separated ids or names (default: the Western Balkans).")
 @click.option("--per-country", default=3, show_default=True, type=click.IntRange(1, 20))
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
 @click.pass_context
 @expected_errors
-def brief(ctx: click.Context, topic: str, countries: str, per_country: int, fmt: str, out: Path | None) -> None:
+def brief(ctx: click.Context, topic: str, countries: str | None, per_country: int, fmt: str, out: Path | None) -> None:
     """A briefing on TOPIC: per country, the best cited quotes, and a references list."""
     import json
 
-    from wbpolicy.brief import brief as run_brief
+    from wbpolicy.answer import brief as run_brief
     from wbpolicy.cli.resolve import resolve_entities
 
-    ids = resolve_entities(csv_list(countries), "COUNTRY", "--countries")
+    ids = resolve_entities(csv_list(countries), "COUNTRY", "--countries") or None
     result = run_brief(open_index(ctx), topic, countries=ids, per_country=per_country)
     text = {
         "md": result.to_markdown,
@@ -131,21 +129,21 @@ def brief(ctx: click.Context, topic: str, countries: str, per_country: int, fmt:
     _write_or_echo(text, out)
 
 
-@main.command()
+@click.command()
 @click.option("--topics", default="law,cybercrime-law,strategy,cert,ppp,education", show_default=True)
-@click.option("--countries", default=WB_COUNTRIES, show_default=True)
+@click.option("--countries", help="Comma-separated ids or names (default: the Western Balkans).")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "html", "json"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 @expected_errors
-def matrix(ctx: click.Context, topics: str, countries: str, fmt: str, out: Path | None) -> None:
+def matrix(ctx: click.Context, topics: str, countries: str | None, fmt: str, out: Path | None) -> None:
     """A country x topic table; each cell holds the best evidence sentence with its citation."""
     import json
 
-    from wbpolicy.brief import matrix as run_matrix
+    from wbpolicy.answer import matrix as run_matrix
     from wbpolicy.cli.resolve import resolve_entities
 
-    ids = resolve_entities(csv_list(countries), "COUNTRY", "--countries")
+    ids = resolve_entities(csv_list(countries), "COUNTRY", "--countries") or None
     result = run_matrix(open_index(ctx), csv_list(topics), countries=ids)
     text = {
         "md": result.to_markdown,
@@ -156,7 +154,7 @@ def matrix(ctx: click.Context, topics: str, countries: str, fmt: str, out: Path 
     _write_or_echo(text, out)
 
 
-@main.command("eval")
+@click.command("eval")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mode", "modes", type=MODES, multiple=True, help="Modes to compare (default: all three).")
 @click.option("-k", "--top-k", default=10, show_default=True, type=click.IntRange(1, 100))
@@ -166,7 +164,7 @@ def matrix(ctx: click.Context, topics: str, countries: str, fmt: str, out: Path 
 @expected_errors
 def eval_cmd(ctx: click.Context, queries: Path, modes: tuple[str, ...], top_k: int, as_json: bool, **filt: Any) -> None:
     """Recall@1/5/10 and MRR@10 of search on a queries file (dev_queries.jsonl format)."""
-    from wbpolicy.evaluate import evaluate, format_table, load_queries
+    from wbpolicy.evaluation.retrieval import evaluate, format_table, load_queries
 
     filters = build_filters(**filt)
     report = evaluate(

@@ -67,7 +67,7 @@ def document_rows(documents: Sequence[Any]) -> str:
 
 
 def page_view(view: Any) -> str:
-    """A page or passage view from wbpolicy.catalog, or a DocumentInfo."""
+    """A page or passage view from wbpolicy.catalog, or a Document."""
     if hasattr(view, "render"):
         return view.render()
     data = view.to_json() if hasattr(view, "to_json") else vars(view)

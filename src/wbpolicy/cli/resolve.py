@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import click
 
-from wbpolicy.models import DOCUMENT_KINDS as KINDS
-
-_KIND_ALIASES = {
-    "strategies": "strategy",
-    "laws": "law",
-    "act": "law",
-    "conventions": "convention",
-    "treaty": "convention",
-    "international": "convention",
-    "directive": "regulation",
-    "eu": "regulation",
-    "regulations": "regulation",
-    "profiles": "profile",
-    "reports": "report",
-}
 
 
 def resolve_kinds(values: tuple[str, ...]) -> tuple[str, ...]:
+    from wbpolicy.knowledge import knowledge
+
+    kinds = knowledge().kinds
     out = []
     for v in values:
-        k = _KIND_ALIASES.get(v.lower(), v.lower())
-        if k not in KINDS:
-            raise click.BadParameter(f"unknown kind {v!r} (one of {', '.join(KINDS)})", param_hint="--kind")
+        k = kinds.normalise(v)
+        if k is None:
+            raise click.BadParameter(
+                f"unknown kind {v!r} (one of {', '.join(kinds.ids)})", param_hint="--kind")
         out.append(k)
     return tuple(out)
 

@@ -25,8 +25,10 @@ STOPWORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ities", "ity", "ies", "ing", "ed", "es", "s")
+# Inflections stripped before a long word is cut to the prefix its derivations share.
+_SUFFIXES = ("ing", "ed", "es", "s", "e")
 _MIN_STEM = 4
+_LONG = 7
 
 
 def tokens(text: str) -> list[str]:
@@ -46,18 +48,27 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def stem(word: str) -> str | None:
-    """The prefix a word's inflections share ("attacks" -> "attack"), folded; None when the word
-    is to be matched as it is (short, or not purely alphabetic)."""
+def stem(word: str) -> str:
+    """The prefix a word's inflections and derivations share, folded: "attacks" -> "attack",
+    "create" ~ "creation", "adopted" ~ "adoption", "cooperation" ~ "cooperate"."""
+    t = fold(word)
+    for suf in _SUFFIXES:
+        if t.endswith(suf) and len(t) - len(suf) >= _MIN_STEM:
+            t = t[: -len(suf)]
+            break
+    return t[: max(5, len(t) - 3)] if len(t) > _LONG else t
+
+
+def prefix_query(word: str) -> str | None:
+    """The prefix a full-text prefix query uses for ``word`` ("attacks" -> "attack*"); None when
+    the word is matched as it is (short, not purely alphabetic, or already its own stem)."""
     low = fold(word)
     if not low.isalpha() or len(low) < 5:
         return None
-    for suf in _SUFFIXES:
-        if low.endswith(suf) and len(low) - len(suf) >= _MIN_STEM:
-            return low[: -len(suf)]
-    return None
+    prefix = stem(low)
+    return prefix if prefix != low else None
 
 
 def match_prefix(word: str) -> str:
     """What a text must contain (at a word start) to contain ``word`` in some form."""
-    return stem(word) or fold(word)
+    return stem(word)

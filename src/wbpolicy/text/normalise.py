@@ -33,3 +33,9 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
 def squash(text: str) -> str:
     """Letters and digits only, folded: for locating a text whatever its spacing and punctuation."""
     return re.sub(r"[\W_]+", "", fold(text))
+
+
+def ascii_slug(text: str, default: str = "document") -> str:
+    """Lower-case ASCII letters and digits joined by hyphens: document and entity ids."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or default

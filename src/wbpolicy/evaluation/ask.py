@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wbpolicy.errors import WbpolicyError
-from wbpolicy.evaluate import default_roots, iter_jsonl, normalise, resolve_gold
+from wbpolicy.evaluation.retrieval import default_roots, iter_jsonl, normalise, resolve_gold
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def load_ask_questions(path: Path | str,
 
 def evaluate_ask(index: Any, path: Path | str, top_k: int = 8,
                  roots: Sequence[Path | str] | None = None) -> AskReport:
-    from wbpolicy.ask import ask
+    from wbpolicy.answer import ask
 
     outcomes = []
     for q in load_ask_questions(path, roots):

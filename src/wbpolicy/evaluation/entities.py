@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import WbpolicyError
+from wbpolicy.errors import WbpolicyError
 
 LABELS = ("COUNTRY", "ORG", "INSTRUMENT")
 
@@ -189,7 +189,7 @@ def load_records(
 
 
 def _default_shared() -> Path | None:
-    from .config import default_corpus_dir
+    from wbpolicy.settings import default_corpus_dir
 
     corpus = default_corpus_dir()
     return corpus.parent if corpus else None
@@ -285,7 +285,7 @@ def evaluate_entities(
     else:
         records = load_records(source, shared_dir)  # type: ignore[arg-type]
     if tagger is None:
-        from .tag import get_tagger
+        from wbpolicy.enrich.tag import get_tagger
 
         tagger = get_tagger()
     predictions = tagger.tag_many([r.text for r in records])

@@ -1,4 +1,8 @@
-"""SQLite store: the source of truth for documents, pages, passages, citations, tables, entities,
+"""SQLite store: the connection, the schema and its migrations.  The ``wbpolicy.index`` package
+owns every SQL statement of wbpolicy: this module the schema, :mod:`.writer` what ingest writes,
+:mod:`.reader` what queries read, :mod:`.catalog` and :mod:`.entities` the listings.
+
+The store is the source of truth for documents, pages, passages, citations, tables, entities,
 embeddings and the run log.  The FAISS file is a cache rebuilt from the ``embeddings`` table.
 
 Schema changes are numbered migrations applied in order (``PRAGMA user_version``).  Every write
@@ -136,6 +140,18 @@ MIGRATIONS: list[str] = [
     # both its sha256 and this key are unchanged)
     """
     ALTER TABLE documents ADD COLUMN index_key TEXT;
+    """,
+    # 3: what ingest knows and queries used to rebuild: each passage's page breaks (JSON list of
+    # [offset, page]: the text from offset on is on page), whether it is a table of contents, and
+    # the instruments each document's title names
+    """
+    ALTER TABLE passages ADD COLUMN page_breaks TEXT;
+    ALTER TABLE passages ADD COLUMN is_toc INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE document_instruments (
+        doc_pk INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        entity_id TEXT NOT NULL,
+        PRIMARY KEY (doc_pk, entity_id)
+    );
     """,
 ]
 

@@ -80,7 +80,7 @@ def read_corpus_text(path: Path) -> str:
 
 def default_roots() -> tuple[Path, ...]:
     """Where gold references resolve: the shared corpus dir and the shared dir above it."""
-    from wbpolicy.config import default_corpus_dir
+    from wbpolicy.settings import default_corpus_dir
 
     corpus = default_corpus_dir()
     return (corpus, corpus.parent) if corpus else ()

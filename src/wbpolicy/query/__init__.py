@@ -1,0 +1,171 @@
+"""The one analysis of a query or question, consumed by search, ask, brief and matrix alike.
+
+:func:`analyse` reads a text once: the countries it names (also through demonyms, capitals,
+possessives, a national body or an instrument, or inside a longer name; a sub-state entity such
+as Republika Srpska is kept beside its state), organisations, instruments, document kinds, years,
+topics, its content words, and the lexical expansions retrieval adds (acronyms <-> full names,
+topic synonyms, numbered references).  Nothing downstream re-reads the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from wbpolicy.knowledge import knowledge
+from wbpolicy.knowledge.topics import Topic
+from wbpolicy.query.entities import QueryCountries, mentioned_countries, read_countries
+from wbpolicy.query.expand import (
+    alias_expansions,
+    entity_names,
+    numbered_refs,
+    topic_terms,
+    wants,
+)
+from wbpolicy.settings import SearchSettings
+from wbpolicy.text import STOPWORDS, TOKEN, fold, tokens
+
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a query or question asks.  ``countries`` are states (a sub-state entity is replaced
+    by its state and kept in ``subdivisions``); ``terms`` are the content tokens lexical search
+    matches, ``content_terms`` the words an evidence sentence must cover (entity names, kind
+    words, topic terms and generic words removed)."""
+
+    text: str
+    terms: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()  # alias expansions, country names, topic terms, numbered refs
+    dense_text: str = ""  # what is embedded for dense retrieval
+    countries: tuple[str, ...] = ()
+    subdivisions: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    instruments: tuple[str, ...] = ()
+    # organisations/instruments through which the text names its country ("the OSCE Mission to
+    # Skopje"): a sentence naming one is about that country
+    country_entities: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    topics: tuple[str, ...] = ()
+    content_terms: tuple[str, ...] = ()
+    expansions: tuple[str, ...] = ()
+    wants: tuple[str, ...] = ()  # passage kinds asked for: "footnote" (a URL), "table"
+    # what evidence sentences are compared with (default: the text itself)
+    sim_text: str | None = None
+
+    @property
+    def country_set(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.countries, *self.subdivisions)))
+
+    @property
+    def similarity_text(self) -> str:
+        return self.sim_text or self.text
+
+    def topic_objects(self) -> list[Topic]:
+        topics = knowledge().topics
+        return [topics.get(t) for t in self.topics]
+
+    def country_scope(self, country: str | None) -> tuple[str, ...]:
+        """The country and the asked sub-state entities of it."""
+        if country is None:
+            return ()
+        know = knowledge()
+        subs = [s for s in self.subdivisions if know.parent_country(s) == country]
+        return (country, *subs)
+
+    def with_(self, **changes: Any) -> Query:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "terms": list(self.terms),
+            "countries": list(self.countries),
+            "subdivisions": list(self.subdivisions),
+            "orgs": list(self.orgs),
+            "instruments": list(self.instruments),
+            "country_entities": list(self.country_entities),
+            "kinds": list(self.kinds),
+            "years": list(self.years),
+            "topics": list(self.topics),
+            "content_terms": list(self.content_terms),
+            "expansions": list(self.expansions),
+            "wants": list(self.wants),
+        }
+
+
+def analyse(text: str, settings: SearchSettings | None = None) -> Query:
+    """Read ``text`` once; see the module docstring."""
+    settings = settings or SearchSettings()
+    know = knowledge()
+    found = read_countries(text)
+    matched = know.topics.match(text)
+    topic_ids = [t.id for t in matched]
+    kinds = know.kinds.asked_in(text)
+    # "strategy" as a topic and as a kind at once: the kind says where to look; keep the topic
+    # only if it is the only thing asked about
+    if "strategy" in kinds and len(topic_ids) > 1 and "strategy" in topic_ids:
+        topic_ids.remove("strategy")
+    terms = tuple(tokens(text))
+    expansions = alias_expansions(text, settings.expansions_max)
+    phrases = _phrases(text, terms, expansions, found, matched, settings)
+    extra = [e for e in expansions if fold(e) not in fold(text)]
+    dense_text = f"{text} ({'; '.join(extra[:3])})" if extra else text
+    return Query(
+        text=text,
+        terms=terms,
+        phrases=phrases,
+        dense_text=dense_text,
+        countries=found.states,
+        subdivisions=found.subdivisions,
+        orgs=found.orgs,
+        instruments=found.instruments,
+        country_entities=found.bearers,
+        kinds=tuple(kinds),
+        years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(text))),
+        topics=tuple(topic_ids),
+        content_terms=_content_terms(text, matched, found),
+        expansions=tuple(expansions),
+        wants=wants(text),
+    )
+
+
+def _phrases(text: str, terms: tuple[str, ...], expansions: list[str], found: QueryCountries,
+             matched: list[Topic], settings: SearchSettings) -> tuple[str, ...]:
+    seen = {fold(t) for t in terms}
+    out: list[str] = []
+    names = entity_names(found.mentioned)
+    for p in (*numbered_refs(text), *expansions, *names,
+              *topic_terms(matched, settings.topic_terms_max)):
+        if fold(p) not in seen:
+            seen.add(fold(p))
+            out.append(p)
+    return tuple(out)
+
+
+def _content_terms(text: str, topics: list[Topic], found: QueryCountries) -> tuple[str, ...]:
+    """Words of the text that are not entity names, kind words, topic terms, stopwords or
+    generic words; demonyms of the named countries ("the Serbian n-CERT") are not content."""
+    know = knowledge()
+    blocked = list(found.spans)
+    for t in topics:
+        blocked.extend(t.find_terms(text))
+    blocked.extend(know.kinds.asked_spans(text))
+    out: list[str] = []
+    for m in TOKEN.finditer(text):
+        if any(a <= m.start() < b for a, b in blocked):
+            continue
+        w = m.group(0).strip(".'’")
+        key = fold(w)
+        if len(key) < 3 or key in STOPWORDS or key in know.generic_words or key.isdigit():
+            continue
+        if key.endswith(("'s", "’s")):
+            continue
+        out.append(w)
+    named = set(found.raw)
+    return tuple(t for t in dict.fromkeys(out) if not set(mentioned_countries(t)) & named)
+
+
+__all__ = ["Query", "analyse"]

@@ -1,0 +1,87 @@
+"""Passage retrieval: dense (FAISS), lexical (SQLite FTS5 BM25) and hybrid (fused) search.
+
+Filters are applied before ranking: the allowed passage ids are computed in SQL and handed to both
+retrievers, so a filtered query still returns ``top_k`` hits when that many exist.  The query is
+read once by :func:`wbpolicy.query.analyse`; a :class:`~wbpolicy.query.Query` can be passed in
+directly (``ask`` does, so a question is never analysed twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wbpolicy.errors import WbpolicyError
+from wbpolicy.models import Filters, Hit
+from wbpolicy.query import Query, analyse
+from wbpolicy.search.dense import dense_search
+from wbpolicy.search.fusion import complete, fuse
+from wbpolicy.search.lexical import lexical_search
+from wbpolicy.search.rerank import rerank_head
+from wbpolicy.settings import SearchSettings
+
+if TYPE_CHECKING:
+    from wbpolicy.index import Index
+
+MODES = ("hybrid", "dense", "lexical")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    mode: str
+    hits: tuple[Hit, ...]
+    understood: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "hits": [h.to_json() for h in self.hits],
+            "mode": self.mode,
+            "understood": self.understood,
+        }
+
+
+def search(index: Index, query: str | Query, top_k: int = 10, filters: Filters | None = None,
+           mode: str = "hybrid", settings: SearchSettings | None = None) -> SearchResult:
+    """Rank passages of ``index`` for ``query``; see the module docstring."""
+    if mode not in MODES:
+        raise WbpolicyError(f"unknown search mode {mode!r} (choose from {', '.join(MODES)})")
+    s = settings or SearchSettings()
+    q = query if isinstance(query, Query) else analyse(query, s)
+    top_k = max(0, int(top_k))
+    result = SearchResult(q.text, mode, (), q.to_json())
+    if top_k == 0 or not q.text.strip():
+        return result
+    allowed = index.reader.allowed_ids(filters or Filters())
+    if allowed is not None and not allowed:
+        return result
+    scored = _rank(index, q, mode, max(s.candidates, top_k * 3), allowed, s)
+    hits = index.reader.hits(scored, top_k)
+    return SearchResult(q.text, mode, tuple(hits), q.to_json())
+
+
+def _rank(index: Index, q: Query, mode: str, depth: int, allowed: set[int] | None,
+          s: SearchSettings) -> list[tuple[int, float]]:
+    if mode == "dense":
+        return dense_search(index, q, depth, allowed)
+    if mode == "lexical":
+        return lexical_search(index.reader, q, depth, allowed, s)
+    dense = dense_search(index, q, depth, allowed)
+    # the lexical list is read deeper once: the passages below the cut-off are the completion's
+    # lexical scores (an FTS query restricted to given rowids is far slower than this)
+    lexical = lexical_search(index.reader, q, max(depth, s.complete_lex_depth), allowed, s)
+    lexical, lexical_more = lexical[:depth], lexical[depth:]
+    dense, lexical = complete(index, q, dense, lexical, lexical_more)
+    scored = fuse(dense, lexical, s, floors=(s.dense_floor, 0.0))
+    return rerank_head(index.reader, scored, q, s)
+
+
+def hits_for_passages(index: Index, passage_ids: Sequence[int]) -> list[Hit]:
+    """Hits for given passages, in the given order (score 0): for listings such as
+    ``wbpolicy entities ID``."""
+    return index.reader.hits([(int(p), 0.0) for p in passage_ids], len(passage_ids))
+
+
+__all__ = ["MODES", "SearchResult", "hits_for_passages", "search"]

@@ -1,0 +1,236 @@
+"""Settings.  Where things are (:class:`Settings`: option, then environment variable, then
+default; nothing is read at import time) and every tuned number of the pipeline, as frozen typed
+objects whose defaults are the measured values: :class:`ChunkSettings`, :class:`SearchSettings`,
+:class:`AnswerSettings` (and, beside their stages, ``PdfLayout`` and ``EmbedSettings``).
+
+A tuned number is changed by passing another settings object (``search(index, q,
+settings=SearchSettings(dense_weight=0.6))``), never by editing a module global; the eval
+reports print the objects they ran with (:func:`describe`), and the index manifest records the
+ones that shape the index.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+ENV_INDEX = "WBPOLICY_INDEX"
+ENV_MODEL = "WBPOLICY_MODEL"
+ENV_CORPUS = "WBPOLICY_CORPUS"
+
+
+def _project_root() -> Path | None:
+    """The wbpolicy checkout this code runs from (editable install), if any."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "pyproject.toml").is_file() and (parent / "src" / "wbpolicy").is_dir():
+            return parent
+    return None
+
+
+def default_index_dir() -> Path:
+    root = _project_root()
+    return (root / "indexes" / "default") if root else Path("indexes") / "default"
+
+
+def default_corpus_dir() -> Path | None:
+    """``$WBPOLICY_CORPUS``, else ``../shared/corpus`` beside the checkout, where the workplace
+    keeps the documents."""
+    env = os.environ.get(ENV_CORPUS)
+    if env:
+        return Path(env) if Path(env).is_dir() else None
+    root = _project_root()
+    for base in filter(None, [root, Path.cwd()]):
+        cand = base.parent / "shared" / "corpus"
+        if cand.is_dir():
+            return cand
+    return None
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How documents become passages and what the model reads of them; all of it changes the
+    index, so all of it is part of the index key."""
+
+    # all-MiniLM-L6-v2 truncates at 256 word pieces (incl. [CLS]/[SEP]); keep a margin
+    max_tokens: int = 200
+    min_tokens: int = 24
+    # what the model sees for a passage: its document title and section path before the verbatim
+    # text ("title+section"; chosen on dev queries, dense retrieval), or the text alone ("none")
+    embed_context: str = "title+section"
+    # a short prefix, so the passage itself is not pushed past the model's 256-piece window
+    context_max_chars: int = 160
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """How ingest spreads its work.  PDF extraction is CPU-bound pure Python: it runs in a pool of
+    worker processes while the main process chunks, tags, embeds and writes (one writer)."""
+
+    # extraction worker processes; 0: one per core
+    workers: int = 0
+    # below this many bytes of PDF to extract, worker start-up (about a second) costs more than
+    # it saves: extract in the main process
+    parallel_min_bytes: int = 4_000_000
+    # extractions queued ahead of the writer (bounds memory)
+    prefetch: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path
+    model: str = BUNDLED_MODEL
+    batch_size: int = 32
+    chunk: ChunkSettings = field(default_factory=ChunkSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+
+    @property
+    def max_tokens(self) -> int:
+        return self.chunk.max_tokens
+
+    @property
+    def min_tokens(self) -> int:
+        return self.chunk.min_tokens
+
+    @property
+    def db_path(self) -> Path:
+        return self.index_dir / "wbpolicy.sqlite"
+
+    @property
+    def faiss_path(self) -> Path:
+        return self.index_dir / "vectors.faiss"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.index_dir / "manifest.json"
+
+    def with_(self, **kw: object) -> Settings:
+        return replace(self, **kw)  # type: ignore[arg-type]
+
+
+def load_settings(index_dir: str | Path | None = None, model: str | None = None) -> Settings:
+    idx = index_dir or os.environ.get(ENV_INDEX) or default_index_dir()
+    mdl = model or os.environ.get(ENV_MODEL) or BUNDLED_MODEL
+    return Settings(index_dir=Path(idx), model=mdl)
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Hybrid retrieval: FTS5 BM25 and dense candidates, fused, then a light rerank of the head.
+    Values measured on the dev and own query sets (eval/README.md)."""
+
+    # candidate depth per retriever before fusion; deep enough for fusion and boosts to reorder
+    candidates: int = 100
+    # "weighted" (min-max normalised score mix) or "rrf" (reciprocal rank fusion, kept for the
+    # comparison in eval/README.md)
+    fusion: str = "weighted"
+    rrf_k: int = 60
+    dense_weight: float = 0.5
+    # cosine at which a dense list counts as fully confident: a list whose best cosine is weak (an
+    # unknown acronym) then weighs less than a confident one
+    dense_ref: float = 0.6
+    # hybrid scores every candidate in both retrievers, normalised against absolute floors: bm25
+    # 0, and a cosine below which MiniLM similarity is noise
+    dense_floor: float = 0.3
+    # how deep the lexical list is read for that completion
+    complete_lex_depth: int = 500
+    # bm25 column weights of passages_fts(text, section, title)
+    bm25_weights: tuple[float, float, float] = (1.0, 0.4, 0.1)
+    # bonus for passages about a country the query names, by how the country was assigned
+    country_boost: tuple[tuple[str, float], ...] = (
+        ("section", 0.12), ("document", 0.08), ("mention", 0.04))
+    # penalty for a passage about other states only, when the query names a country
+    country_mismatch: float = 0.1
+    # bonus for the passage kind the query asks for (a footnote or URL; a table)
+    kind_boost: float = 0.15
+    # a bare footnote is weak evidence unless the query asks where something is published
+    footnote_penalty: float = 0.2
+    # tables of contents match every heading's words and answer nothing
+    toc_penalty: float = 0.3
+    # bonus x share of the query's content terms present in the passage
+    coverage_weight: float = 0.1
+    # when a query names no country, single states outside the focus region step back this much
+    off_focus_penalty: float = 0.1
+    # only the head of the fused list is reranked
+    boost_depth: int = 60
+    # query expansion: alias expansions and topic terms added to the lexical query
+    expansions_max: int = 3
+    topic_terms_max: int = 6
+
+    def boost_for(self, source: str) -> float:
+        return dict(self.country_boost).get(source, 0.0)
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """Sentence scoring and selection for ``ask``, ``brief`` and ``matrix``.  ``w_sim`` weighs the
+    cosine of sentence and question; the other weights weigh evidence in [0, 1]: topic terms, the
+    question's own words (IDF-weighted share), the passage's rank in its search, and the
+    organisation/instrument the question names.  Chosen on eval/ask_questions.jsonl (a flat
+    optimum), so ``min_score`` is on this scale."""
+
+    top_k: int = 8
+    w_sim: float = 0.40
+    w_topic: float = 0.25
+    w_terms: float = 0.20
+    w_hit: float = 0.15
+    w_entity: float = 0.15
+    # a sentence must reach this score to be quoted; below it for every sentence -> abstain
+    min_score: float = 0.30
+    # without a topic term, only a sentence this similar to the question addresses the topic
+    strong_sim: float = 0.68
+    # a topic term only in the sentence's heading counts this much (and makes it eligible)
+    heading_topic: float = 0.8
+    # a related (not naming) topic term counts this much
+    related_topic: float = 0.4
+    # without a topic, a sentence must hold this share (IDF-weighted) of the question's words ...
+    terms_min: float = 0.5
+    # ... and be at least this similar to the question
+    terms_sim: float = 0.35
+    # a year the question names, found in the sentence, adds this to its terms evidence
+    year_bonus: float = 0.5
+    # a sentence naming the asked sub-state entity (Republika Srpska) ranks first without
+    # becoming an answer by that alone (1.0 is reserved for asked organisations/instruments)
+    subdivision_entity: float = 0.9
+    country_entity: float = 0.5
+    # quote at most this many sentences, at most per_doc from one document, none scoring below
+    # relative x the best one
+    max_items: int = 8
+    per_doc: int = 3
+    relative: float = 0.5
+    max_sentence_chars: int = 1500
+    # evidence found only in the preceding sentence of the paragraph counts this much, and a
+    # topic named there at most context_topic (below heading_topic: ranks up, not eligible)
+    context: float = 0.5
+    context_topic: float = 0.6
+    # sentences embedded per question (the rest use their passage's stored vector)
+    max_sentences_embedded: int = 128
+    vector_cache_size: int = 50_000
+    # a quote widened to its anaphoric neighbour stays under this length
+    max_quote_chars: int = 900
+
+
+@dataclass(frozen=True)
+class BriefSettings:
+    """``brief`` and ``matrix``: how deep each country's evidence is searched."""
+
+    top_k: int = 8
+    quotes_per_country: int = 3
+
+
+def describe(*objs: Any) -> dict[str, Any]:
+    """The settings objects as JSON-ready dicts, by class name (for eval reports, manifests)."""
+    return {type(o).__name__: _jsonable(asdict(o)) for o in objs}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
