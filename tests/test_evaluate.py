@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from wbpolicy.errors import WbpolicyError
-from wbpolicy.evaluate import (
+from wbpolicy.evaluation.retrieval import (
     EvalReport,
     Query,
     evaluate,

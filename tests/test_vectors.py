@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wbpolicy.vectors import BruteForceIndex, VectorIndex
+from wbpolicy.index.vectors import BruteForceIndex, VectorIndex
 
 
 def unit_rows(n: int, dim: int, seed: int) -> np.ndarray:
