@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("WBPOLICY_SHARED", REPO.parent / "shared"))
+# the shared data: $WBPOLICY_SHARED, else the parent of $WBPOLICY_CORPUS, else ../shared
+_CORPUS_ENV = os.environ.get("WBPOLICY_CORPUS")
+SHARED = Path(
+    os.environ.get("WBPOLICY_SHARED")
+    or (str(Path(_CORPUS_ENV).parent) if _CORPUS_ENV else REPO.parent / "shared")
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +35,7 @@ def shared_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def corpus_dir(shared_dir: Path) -> Path:
-    return shared_dir / "corpus"
+    return Path(_CORPUS_ENV) if _CORPUS_ENV else shared_dir / "corpus"
 
 
 @pytest.fixture(scope="session")

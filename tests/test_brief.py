@@ -99,7 +99,7 @@ def test_matrix_defaults_to_table1_topics(index):
 
 def test_table1_marks_align_a_header_shifted_left():
     """pdfplumber may return the header without the empty cell above the row labels."""
-    from wbpolicy.answer.matrix import marks_from_tables
+    from wbpolicy.answer.country_matrix import marks_from_tables
 
     rows = [["ALB", "BIH", "KOS", ""], ["CS/IS Law", "-/+", "-", "+"],
             ["n-CERT", "+", "-/+", "+"], ["Something else", "x", "y", "z"]]

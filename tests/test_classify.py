@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wbpolicy.classify import infer_country, infer_kind, passage_countries, section_country
+from wbpolicy.enrich.classify import infer_country, infer_kind, passage_countries, section_country
 from wbpolicy.models import Entity
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wbpolicy.entity_eval import (
+from wbpolicy.evaluation.entities import (
     GoldEntity,
     evaluate_entities,
     load_records,
@@ -17,7 +17,7 @@ from wbpolicy.entity_eval import (
     sha256_text,
     strip_markdown,
 )
-from wbpolicy.tag import Tagger, get_tagger, normalise_whitespace, query_entities
+from wbpolicy.enrich.tag import Tagger, get_tagger, normalise_whitespace, query_entities
 
 REPO = Path(__file__).resolve().parents[1]
 

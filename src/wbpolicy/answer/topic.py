@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wbpolicy.answer.ask import answer
+from wbpolicy.answer.question import answer
 from wbpolicy.answer.types import AnswerItem, CitedNote
 from wbpolicy.knowledge import knowledge
 from wbpolicy.knowledge.topics import Topic

@@ -237,11 +237,13 @@ def _parse() -> Knowledge:
     from wbpolicy.knowledge.gazetteer import Gazetteer
     from wbpolicy.knowledge.topics import Topics
 
+    import yaml
+
     region = load_region()
     try:
-        topics = Topics.load()
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise KnowledgeError(f"topics.yaml is malformed: {exc!r}") from exc
+        topics = Topics.parse(_read("topics.yaml"))
+    except (KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"topics.yaml is malformed: {exc}") from exc
     generic = _yaml("lexicon.yaml").get("generic_words") or ""
     return Knowledge(
         gazetteer=Gazetteer.load(bodies=region.bodies),

@@ -92,6 +92,12 @@ class Topics:
             text = resources.files("wbpolicy.knowledge").joinpath("data/topics.yaml").read_text("utf-8")
         else:
             text = Path(path).read_text(encoding="utf-8")
+        return cls.parse(text)
+
+    @classmethod
+    def parse(cls, text: str) -> Topics:
+        import yaml
+
         data = yaml.safe_load(text) or {}
         topics = []
         seen: set[str] = set()
