@@ -68,7 +68,10 @@ def test_search_and_ask_share_the_query_analysis(monkeypatch: pytest.MonkeyPatch
 
     class _Reader:
         def documents(self) -> dict:
-            return {}
+            from wbpolicy.models import Document
+
+            return {"xk": Document("xk", "Strategy", "strategy", "XK"),
+                    "rep": Document("rep", "Report", "report", "WB")}
 
         def document_instruments(self) -> dict:
             return {}

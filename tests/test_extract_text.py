@@ -11,7 +11,8 @@ import pytest
 from wbpolicy.errors import ExtractionError
 from wbpolicy.extract import SUPPORTED_SUFFIXES, extract, iter_documents
 from wbpolicy.extract.language import guess_language
-from wbpolicy.extract.text import decode_bytes, split_pages
+from wbpolicy.extract.decode import decode_bytes
+from wbpolicy.extract.furniture import split_pages
 
 
 def _blocks(ext, kind=None):
