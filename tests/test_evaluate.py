@@ -122,7 +122,7 @@ def test_evaluate_and_table_with_fake_search() -> None:
         ("lexical", "beta"): [hit(1, "beta gold!")],
     }
 
-    def fake(index, query, top_k, filters, mode):
+    def fake(index, query, top_k, filters, mode, settings=None):
         return SimpleNamespace(hits=tuple(canned[(mode, query)]))
 
     rep = evaluate(None, queries, modes=("hybrid", "lexical"), search_fn=fake)

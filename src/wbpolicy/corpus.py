@@ -330,48 +330,45 @@ def fetch(
         entries = (manifest if manifest is not None else CorpusManifest.load()).entries
     st = _FetchState()
     for e in entries:
-        target = dest / e.file
-        if target.is_file() and sha256_file(target) == e.sha256:
-            st.present.append(e.doc_id)
-            _notify(progress, e.doc_id, "present")
-            continue
-        if not e.url:
-            st.no_url.append(e.doc_id)
-            _notify(progress, e.doc_id, "no-url")
-            continue
-        if e.derived:
-            st.not_fetchable.append(e.doc_id)
-            _notify(progress, e.doc_id, "not-fetchable")
-            continue
-        first = not st.attempted
-        st.attempted = True
-        try:
-            data = _download(e.url, timeout)
-        except _Unreachable as exc:
-            if first and not st.downloaded:
-                raise OfflineError(
-                    f"offline: cannot reach {exc.host} ({exc.reason}); nothing was downloaded"
-                ) from exc
-            st.failed.append((e.doc_id, f"cannot reach {exc.host} ({exc.reason})"))
-            _notify(progress, e.doc_id, "failed")
-            continue
-        except _HttpFailure as exc:
-            st.failed.append((e.doc_id, str(exc)))
-            _notify(progress, e.doc_id, "failed")
-            continue
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != e.sha256:
-            reason = (f"sha256 mismatch: expected {e.sha256[:12]}..., got {actual[:12]}... "
-                      f"({len(data)} bytes); not written")
-            st.failed.append((e.doc_id, reason))
-            _notify(progress, e.doc_id, "mismatch")
-            continue
-        _atomic_write(target, data)
-        st.downloaded.append(e.doc_id)
-        st.nbytes += len(data)
-        _notify(progress, e.doc_id, "downloaded")
+        _notify(progress, e.doc_id, _fetch_one(e, dest / e.file, timeout, st))
     return FetchReport(dest, tuple(st.downloaded), tuple(st.present), tuple(st.no_url),
                        tuple(st.not_fetchable), tuple(st.failed), st.nbytes)
+
+
+def _fetch_one(e: ManifestEntry, target: Path, timeout: float, st: _FetchState) -> str:
+    """Fetch one document into ``target``; its status, recorded in ``st``."""
+    if target.is_file() and sha256_file(target) == e.sha256:
+        st.present.append(e.doc_id)
+        return "present"
+    if not e.url:
+        st.no_url.append(e.doc_id)
+        return "no-url"
+    if e.derived:
+        st.not_fetchable.append(e.doc_id)
+        return "not-fetchable"
+    first = not st.attempted
+    st.attempted = True
+    try:
+        data = _download(e.url, timeout)
+    except _Unreachable as exc:
+        if first and not st.downloaded:
+            raise OfflineError(
+                f"offline: cannot reach {exc.host} ({exc.reason}); nothing was downloaded"
+            ) from exc
+        st.failed.append((e.doc_id, f"cannot reach {exc.host} ({exc.reason})"))
+        return "failed"
+    except _HttpFailure as exc:
+        st.failed.append((e.doc_id, str(exc)))
+        return "failed"
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != e.sha256:
+        st.failed.append((e.doc_id, f"sha256 mismatch: expected {e.sha256[:12]}..., got "
+                                    f"{actual[:12]}... ({len(data)} bytes); not written"))
+        return "mismatch"
+    _atomic_write(target, data)
+    st.downloaded.append(e.doc_id)
+    st.nbytes += len(data)
+    return "downloaded"
 
 
 def _notify(progress: Callable[[str, str], None] | None, doc_id: str, status: str) -> None:

@@ -26,29 +26,33 @@ from wbpolicy.knowledge import knowledge
 from wbpolicy.knowledge.topics import Topic
 from wbpolicy.models import Document, Filters, Hit
 from wbpolicy.query import Query, analyse
-from wbpolicy.settings import AnswerSettings
+from wbpolicy.settings import AnswerSettings, SearchSettings
 
 if TYPE_CHECKING:
     from wbpolicy.index import Index
 
 
 def ask(index: Index, question: str | Query, top_k: int | None = None,
-        settings: AnswerSettings | None = None) -> Answer:
+        settings: AnswerSettings | None = None,
+        search_settings: SearchSettings | None = None) -> Answer:
     """Answer ``question`` from ``index`` with verbatim sentences, or abstain."""
     s = settings or AnswerSettings()
-    q = question if isinstance(question, Query) else analyse(question)
-    return answer(index, q, top_k=top_k or s.top_k, settings=s)
+    q = question if isinstance(question, Query) else analyse(question, search_settings)
+    return answer(index, q, top_k=top_k or s.top_k, settings=s,
+                  search_settings=search_settings)
 
 
 def answer(index: Index, q: Query, top_k: int = 8, *, search_query: Query | None = None,
            max_items: int | None = None, per_doc: int | None = None,
-           relative: float | None = None, settings: AnswerSettings | None = None) -> Answer:
+           relative: float | None = None, settings: AnswerSettings | None = None,
+           search_settings: SearchSettings | None = None) -> Answer:
     """The retrieval-and-quoting half of :func:`ask`.  ``search_query`` is what is searched when
     it differs from the question (``brief`` searches a topic's terms)."""
     s = settings or AnswerSettings()
     docs = index.reader.documents()
     topics = q.topic_objects()
-    hits, searched, candidates = _retrieve(index, q, search_query or q, docs, top_k)
+    hits, searched, candidates = _retrieve(index, q, search_query or q, docs, top_k,
+                                           search_settings)
     chosen = select(index, q, topics, candidates, s,
                     max_items=s.max_items if max_items is None else max_items,
                     per_doc=s.per_doc if per_doc is None else per_doc,
@@ -68,7 +72,8 @@ def answer(index: Index, q: Query, top_k: int = 8, *, search_query: Query | None
     )
 
 
-def _retrieve(index: Index, q: Query, sq: Query, docs: dict[str, Document], top_k: int
+def _retrieve(index: Index, q: Query, sq: Query, docs: dict[str, Document], top_k: int,
+              search_settings: SearchSettings | None
               ) -> tuple[list[Hit], list[SearchedDoc], list[Candidate]]:
     from wbpolicy.search import search
 
@@ -79,7 +84,8 @@ def _retrieve(index: Index, q: Query, sq: Query, docs: dict[str, Document], top_
     for country in q.countries or (None,):
         cset = q.country_scope(country)
         for group, filters in search_runs(q, country, cset, docs):
-            got = list(search(index, sq, top_k=top_k, filters=filters).hits)
+            got = list(search(index, sq, top_k=top_k, filters=filters,
+                              settings=search_settings).hits)
             searched.extend(searched_docs(docs, group, filters, got))
             for rank, h in enumerate(got, start=1):
                 if h.passage_id in seen:

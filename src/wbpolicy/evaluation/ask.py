@@ -11,13 +11,15 @@ resolved at run time, so no corpus text is copied into the repository.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from wbpolicy.errors import WbpolicyError
+from wbpolicy.settings import AnswerSettings, SearchSettings, describe
 from wbpolicy.evaluation.retrieval import default_roots, iter_jsonl, normalise, resolve_gold
 
 
@@ -68,6 +70,7 @@ class AskOutcome:
 class AskReport:
     outcomes: tuple[AskOutcome, ...]
     top_k: int
+    settings: dict[str, Any] = field(default_factory=dict)  # the settings objects it ran with
 
     def _share(self, rows: Sequence[AskOutcome], pred: Any) -> float | None:
         return sum(1 for r in rows if pred(r)) / len(rows) if rows else None
@@ -124,6 +127,7 @@ class AskReport:
     def to_json(self) -> dict[str, Any]:
         return {
             **self.summary(),
+            "settings": self.settings,
             "splits": {name: self.split(name).summary() for name in self.splits},
             "top_k": self.top_k,
             "details": [o.to_json() for o in self.outcomes],
@@ -148,6 +152,8 @@ class AskReport:
                 lines.append(
                     f"  {name:8} {len(sub.outcomes):3} questions: country {pct(sub.country_accuracy)},"
                     f" gold {pct(sub.gold_recall)}, abstention {pct(sub.abstention_accuracy)}")
+        if self.settings:
+            lines.append("settings: " + json.dumps(self.settings, sort_keys=True))
         if details:
             lines.append("")
             for o in self.outcomes:
@@ -179,13 +185,18 @@ def load_ask_questions(path: Path | str,
 
 
 def evaluate_ask(index: Any, path: Path | str, top_k: int = 8,
-                 roots: Sequence[Path | str] | None = None) -> AskReport:
+                 roots: Sequence[Path | str] | None = None,
+                 settings: AnswerSettings | None = None,
+                 search_settings: SearchSettings | None = None) -> AskReport:
     from wbpolicy.answer import ask
 
+    settings = settings or AnswerSettings()
+    search_settings = search_settings or SearchSettings()
     outcomes = []
     for q in load_ask_questions(path, roots):
         t0 = time.perf_counter()
-        ans = ask(index, q.question, top_k=top_k)
+        ans = ask(index, q.question, top_k=top_k, settings=settings,
+                  search_settings=search_settings)
         seconds = time.perf_counter() - t0
         gold = [normalise(g) for g in q.gold]
         rank = next((i for i, it in enumerate(ans.items, start=1)
@@ -194,4 +205,4 @@ def evaluate_ask(index: Any, path: Path | str, top_k: int = 8,
         outcomes.append(AskOutcome(
             q.id, q.question, q.expect, q.country, ans.understood.country_set, ans.abstained,
             rank, in_hits, len(ans.items), seconds, q.split))
-    return AskReport(tuple(outcomes), top_k)
+    return AskReport(tuple(outcomes), top_k, describe(settings, search_settings))

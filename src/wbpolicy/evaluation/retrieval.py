@@ -22,6 +22,7 @@ from typing import Any
 
 from wbpolicy.errors import WbpolicyError
 from wbpolicy.models import Filters, Hit
+from wbpolicy.settings import SearchSettings, describe
 
 KS = (1, 5, 10)
 
@@ -225,10 +226,12 @@ class EvalReport:
     overall: dict[str, Metrics]
     by_kind: dict[str, dict[str, Metrics]]  # mode -> kind -> metrics
     details: tuple[QueryOutcome, ...] = field(default_factory=tuple)
+    settings: dict[str, Any] = field(default_factory=dict)  # the settings objects it ran with
 
     def to_json(self) -> dict[str, Any]:
         return {
             "top_k": self.top_k,
+            "settings": self.settings,
             "modes": list(self.modes),
             "overall": {m: v.to_json() for m, v in self.overall.items()},
             "by_kind": {
@@ -245,17 +248,20 @@ def evaluate(
     top_k: int = 10,
     filters: Filters | None = None,
     search_fn: Callable[..., Any] | None = None,
+    settings: SearchSettings | None = None,
 ) -> EvalReport:
     """Run every query in every mode and score the hits."""
     if isinstance(queries, (str, Path)):
         queries = load_queries(queries)
+    settings = settings or SearchSettings()
     if search_fn is None:
         from wbpolicy.search import search as search_fn
     details: list[QueryOutcome] = []
     for mode in modes:
         for q in queries:
             t0 = time.perf_counter()
-            res = search_fn(index, q.query, top_k=top_k, filters=filters, mode=mode)
+            res = search_fn(index, q.query, top_k=top_k, filters=filters, mode=mode,
+                            settings=settings)
             ms = (time.perf_counter() - t0) * 1000
             rank = first_relevant_rank(res.hits, q)
             top = tuple(f"{h.doc_id} p.{h.page}" for h in res.hits[:3])
@@ -271,7 +277,7 @@ def build_report(details: Sequence[QueryOutcome], modes: tuple[str, ...], top_k:
         overall[mode] = metrics([d.rank for d in rows])
         kinds = sorted({d.kind for d in rows})
         by_kind[mode] = {k: metrics([d.rank for d in rows if d.kind == k]) for k in kinds}
-    return EvalReport(modes, top_k, overall, by_kind, tuple(details))
+    return EvalReport(modes, top_k, overall, by_kind, tuple(details), describe(settings))
 
 
 def format_table(report: EvalReport) -> str:
@@ -294,6 +300,8 @@ def format_table(report: EvalReport) -> str:
             m = report.by_kind.get(mode, {}).get(kind)
             if m is not None:
                 lines.append(row(kind, mode, m))
+    if report.settings:
+        lines += ["", "settings: " + json.dumps(report.settings, sort_keys=True)]
     misses = [d for d in report.details if d.rank is None]
     if misses:
         lines.append("")
