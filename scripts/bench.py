@@ -84,8 +84,8 @@ def bench_extraction(corpus: Path) -> dict:
 
 
 def bench_ingest(corpus: Path, index_dir: Path, reuse: bool) -> dict:
-    from wbpolicy.settings import load_settings
     from wbpolicy.ingest import ingest
+    from wbpolicy.settings import load_settings
 
     settings = load_settings(index_dir=index_dir)
     if index_dir.exists() and not reuse:
@@ -106,9 +106,9 @@ def bench_ingest(corpus: Path, index_dir: Path, reuse: bool) -> dict:
 
 
 def bench_embed_and_tag(index_dir: Path) -> dict:
-    from wbpolicy.settings import load_settings
-    from wbpolicy.index import Index
     from wbpolicy.enrich.tag import get_tagger
+    from wbpolicy.index import Index
+    from wbpolicy.settings import load_settings
     from wbpolicy.text import split_sentences
 
     index = Index.open(load_settings(index_dir=index_dir), readonly=True)
@@ -134,9 +134,9 @@ def bench_embed_and_tag(index_dir: Path) -> dict:
 
 def bench_queries(index_dir: Path) -> dict:
     from wbpolicy.answer import ask
-    from wbpolicy.settings import load_settings
     from wbpolicy.index import Index
     from wbpolicy.search import search
+    from wbpolicy.settings import load_settings
 
     index = Index.open(load_settings(index_dir=index_dir), readonly=True)
     search(index, "warm-up", top_k=10)
@@ -173,10 +173,14 @@ def bench_queries(index_dir: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     ap.add_argument("--index", type=Path, default=Path("/tmp/wbpolicy-bench"))
-    ap.add_argument("--reuse", action="store_true", help="Keep an existing index (skip unchanged files).")
+    ap.add_argument(
+        "--reuse", action="store_true", help="Keep an existing index (skip unchanged files)."
+    )
     ap.add_argument("--skip-extract", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

@@ -14,7 +14,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from wbpolicy.corpus import entries_from_shared, write_manifest
+from wbpolicy.corpus import entries_from_shared, write_manifest  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -28,8 +28,10 @@ def main(argv: list[str]) -> int:
     kinds: dict[str, int] = {}
     for e in entries:
         kinds[e.kind] = kinds.get(e.kind, 0) + 1
-    print(f"wrote {len(entries)} entries to {out}: "
-          + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    print(
+        f"wrote {len(entries)} entries to {out}: "
+        + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+    )
     return 0
 
 

@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from wbpolicy.answer import ask
     from wbpolicy.evaluation.ask import evaluate_ask, load_ask_questions
-    from wbpolicy.settings import load_settings
     from wbpolicy.index import Index
+    from wbpolicy.settings import load_settings
 
     index = Index.open(load_settings(args.index), readonly=True)
     first = load_ask_questions(args.questions)[0]
@@ -37,18 +37,22 @@ def main(argv: list[str] | None = None) -> int:
     cold = time.perf_counter() - T_START
     report = evaluate_ask(index, args.questions, top_k=args.top_k)
     warm = [o.seconds for o in report.outcomes]
-    latency = {"cold_process_s": round(cold, 3),
-               "warm_mean_s": round(statistics.mean(warm), 4),
-               "warm_median_s": round(statistics.median(warm), 4),
-               "warm_max_s": round(max(warm), 4)}
+    latency = {
+        "cold_process_s": round(cold, 3),
+        "warm_mean_s": round(statistics.mean(warm), 4),
+        "warm_median_s": round(statistics.median(warm), 4),
+        "warm_max_s": round(max(warm), 4),
+    }
     if args.json:
         print(json.dumps({**report.to_json(), "latency": latency}, indent=2))
     else:
         print(report.format(details=args.details))
-        print(f"latency: cold process to first answer {latency['cold_process_s']:.2f} s; warm "
-              f"mean {1000 * latency['warm_mean_s']:.0f} ms, median "
-              f"{1000 * latency['warm_median_s']:.0f} ms, max "
-              f"{1000 * latency['warm_max_s']:.0f} ms")
+        print(
+            f"latency: cold process to first answer {latency['cold_process_s']:.2f} s; warm "
+            f"mean {1000 * latency['warm_mean_s']:.0f} ms, median "
+            f"{1000 * latency['warm_median_s']:.0f} ms, max "
+            f"{1000 * latency['warm_max_s']:.0f} ms"
+        )
     return 0
 
 

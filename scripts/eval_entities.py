@@ -15,12 +15,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from wbpolicy.evaluation.entities import (
+from wbpolicy.enrich.tag import get_tagger  # noqa: E402
+from wbpolicy.evaluation.entities import (  # noqa: E402
     evaluate_entities,
     format_report,
     load_records,
 )
-from wbpolicy.enrich.tag import get_tagger
 
 
 def main(argv: list[str] | None = None) -> int:

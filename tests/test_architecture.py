@@ -26,8 +26,11 @@ def _sources() -> dict[Path, str]:
 
 def test_sql_lives_only_in_the_index_package() -> None:
     sql = re.compile(r"\b(?:SELECT\s+\w|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b")
-    offenders = [str(p.relative_to(SRC)) for p, text in _sources().items()
-                 if sql.search(text) and p.parent.name != "index"]
+    offenders = [
+        str(p.relative_to(SRC))
+        for p, text in _sources().items()
+        if sql.search(text) and p.parent.name != "index"
+    ]
     assert offenders == []
 
 
@@ -70,8 +73,10 @@ def test_search_and_ask_share_the_query_analysis(monkeypatch: pytest.MonkeyPatch
         def documents(self) -> dict:
             from wbpolicy.models import Document
 
-            return {"xk": Document("xk", "Strategy", "strategy", "XK"),
-                    "rep": Document("rep", "Report", "report", "WB")}
+            return {
+                "xk": Document("xk", "Strategy", "strategy", "XK"),
+                "rep": Document("rep", "Report", "report", "WB"),
+            }
 
         def document_instruments(self) -> dict:
             return {}
@@ -112,21 +117,26 @@ def test_settings_steer_search(tmp_path: Path) -> None:
 
 def test_knowledge_cache_is_compiled_and_invalidated(tmp_path: Path) -> None:
     env = {**os.environ, "WBPOLICY_CACHE": str(tmp_path)}
-    code = ("import time; t = time.perf_counter(); from wbpolicy.knowledge import knowledge; "
-            "k = knowledge(); print(len(k.gazetteer.entries), 'yaml' in __import__('sys').modules)")
-    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                           check=True)
+    code = (
+        "import time; t = time.perf_counter(); from wbpolicy.knowledge import knowledge; "
+        "k = knowledge(); print(len(k.gazetteer.entries), 'yaml' in __import__('sys').modules)"
+    )
+    first = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     assert list(tmp_path.glob("knowledge-*.pickle")), "no compiled cache written"
-    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, check=True)
+    second = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     n, yaml_loaded = second.stdout.split()
     assert n == first.stdout.split()[0] and int(n) > 300
     assert yaml_loaded == "False", "a cached load must not parse YAML"
     # a broken cache file is rebuilt, never trusted
     for f in tmp_path.glob("knowledge-*.pickle"):
         f.write_bytes(b"garbage")
-    third = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                           text=True, check=True)
+    third = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     assert third.stdout.split()[0] == n
 
 
@@ -145,7 +155,8 @@ def test_broken_knowledge_file_exits_1(tmp_path: Path, monkeypatch: pytest.Monke
     K.knowledge.cache_clear()
     try:
         result = CliRunner().invoke(
-            main, ["--index", str(tmp_path), "--model", "hash:64", "search", "Kosovo CERT"])
+            main, ["--index", str(tmp_path), "--model", "hash:64", "search", "Kosovo CERT"]
+        )
     finally:
         K.knowledge.cache_clear()
     assert result.exit_code == 1, result.output
@@ -153,15 +164,17 @@ def test_broken_knowledge_file_exits_1(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_tag_reads_stdin_with_dash() -> None:
-    result = CliRunner().invoke(main, ["tag", "--json", "--file", "-"],
-                                input="Kosovo* works with the RCC.")
+    result = CliRunner().invoke(
+        main, ["tag", "--json", "--file", "-"], input="Kosovo* works with the RCC."
+    )
     assert result.exit_code == 0, result.output
     ids = {e["id"] for e in json.loads(result.output)["entities"]}
     assert {"XK", "rcc"} <= ids
 
 
-def test_interrupted_search_does_not_talk_about_the_index(monkeypatch: pytest.MonkeyPatch,
-                                                          tmp_path: Path) -> None:
+def test_interrupted_search_does_not_talk_about_the_index(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import wbpolicy.cli.query as CQ
 
     def interrupted(ctx: object) -> None:
@@ -173,8 +186,9 @@ def test_interrupted_search_does_not_talk_about_the_index(monkeypatch: pytest.Mo
     assert "index is intact" not in result.output
 
 
-def test_corpus_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                            ) -> None:
+def test_corpus_dir_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from wbpolicy.settings import default_corpus_dir
 
     monkeypatch.setenv("WBPOLICY_CORPUS", str(tmp_path))

@@ -144,8 +144,15 @@ def build_index(tmp: Path):
         if doc_id not in META:
             return None
         kind, country, year = META[doc_id]
-        return SimpleNamespace(doc_id=doc_id, title=None, kind=kind, country=country, year=year,
-                               language="en", url=None)
+        return SimpleNamespace(
+            doc_id=doc_id,
+            title=None,
+            kind=kind,
+            country=country,
+            year=year,
+            language="en",
+            url=None,
+        )
 
     summary = ingest([corpus], settings, embedder=load_embedder("hash:64"), metadata=metadata)
     assert summary.documents == len(FILES), summary
@@ -166,7 +173,7 @@ def stored_passage(index, passage_id: int) -> str:
 
 def assert_verbatim(index, answer: Answer) -> None:
     for it in answer.items:
-        assert it.text == stored_passage(index, it.passage_id)[it.start:it.end]
+        assert it.text == stored_passage(index, it.passage_id)[it.start : it.end]
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,8 +197,9 @@ def test_understands_country_forms(question, countries, subdivisions):
 
 
 def test_understands_kind_topic_years_and_words():
-    u = understand("What did Montenegro's 2013 strategy say about public-private partnerships "
-                   "with banks?")
+    u = understand(
+        "What did Montenegro's 2013 strategy say about public-private partnerships with banks?"
+    )
     assert u.countries == ("ME",)
     assert u.kinds == ("strategy",)
     assert u.topics == ("ppp",)
@@ -213,24 +221,41 @@ def test_json_shape_and_verbatim_country_document(index):
     ans = ask(index, "What does Montenegro's strategy say about public-private partnership?")
     data = json.loads(json.dumps(ans.to_json()))
     assert set(data) >= {"question", "filters", "answer", "hits", "abstained"}
-    assert data["filters"] == {"country": "ME", "org": None, "instrument": None,
-                               "kind": "strategy", "topic": "ppp"}
+    assert data["filters"] == {
+        "country": "ME",
+        "org": None,
+        "instrument": None,
+        "kind": "strategy",
+        "topic": "ppp",
+    }
     assert data["abstained"] is False
     first = data["answer"][0]
     assert set(first) >= {"text", "doc_id", "title", "page", "section", "citations"}
     assert first["doc_id"] == STRATEGY_ID
-    assert first["text"] == ("Montenegro will build a public-private partnership with the "
-                             "operators of critical information infrastructure.")
+    assert first["text"] == (
+        "Montenegro will build a public-private partnership with the "
+        "operators of critical information infrastructure."
+    )
     assert first["group"] == "country document"
     assert first["page"] == 1
     assert first["section"].endswith("4 Public-private partnership")
     hit = data["hits"][0]
-    assert set(hit) >= {"rank", "doc_id", "title", "page", "pages", "section", "text", "score",
-                        "citations"}
+    assert set(hit) >= {
+        "rank",
+        "doc_id",
+        "title",
+        "page",
+        "pages",
+        "section",
+        "text",
+        "score",
+        "citations",
+    }
     assert [h["rank"] for h in data["hits"]] == list(range(1, len(data["hits"]) + 1))
     assert_verbatim(index, ans)
     assert {s["doc_id"] for s in data["searched"] if s["group"] == "country document"} == {
-        STRATEGY_ID}
+        STRATEGY_ID
+    }
 
 
 def test_groups_country_document_and_report_section(index):
@@ -243,8 +268,10 @@ def test_groups_country_document_and_report_section(index):
     order = [it.doc_id for it in ans.items]
     assert order == sorted(order, key=docs.index)
     labels = {it.doc_id: it.to_json()["group"] for it in ans.items}
-    assert labels == {REPORT_ID: f"about the country in {REPORT_TITLE}",
-                      STRATEGY_ID: "country document"}
+    assert labels == {
+        REPORT_ID: f"about the country in {REPORT_TITLE}",
+        STRATEGY_ID: "country document",
+    }
     assert_verbatim(index, ans)
 
 
@@ -265,7 +292,8 @@ def test_citations_attached_to_their_sentence(index):
     assert top.text.startswith("In January 2016 the Government of Kosovo* adopted")
     assert (top.page, top.page_exact) == (1, True)
     assert [(c.marker, c.url) for c in top.citations] == [
-        ("2", "http://example.org/kosovo-ncss.pdf")]
+        ("2", "http://example.org/kosovo-ncss.pdf")
+    ]
     assert top.citations[0].linked_doc_id is None  # Kosovo's strategy is not in this corpus
     assert_verbatim(index, ans)
 
@@ -292,12 +320,21 @@ def test_citation_chain_links_country_strategy_by_url(index):
 @pytest.mark.parametrize(
     ("question", "country", "start"),
     [
-        ("Does BiH have a state-level law on information security?", "BA",
-         "BiH does not have a state-level law on information security."),
-        ("Who coordinates protection from computer security incidents in Republika Srpska?",
-         "BA", "In Republika Srpska, the Department for Information Security coordinates"),
-        ("Does the former Yugoslav Republic of Macedonia have a national CERT?", "MK",
-         "Macedonia formed a national MKD-CERT in 2015"),
+        (
+            "Does BiH have a state-level law on information security?",
+            "BA",
+            "BiH does not have a state-level law on information security.",
+        ),
+        (
+            "Who coordinates protection from computer security incidents in Republika Srpska?",
+            "BA",
+            "In Republika Srpska, the Department for Information Security coordinates",
+        ),
+        (
+            "Does the former Yugoslav Republic of Macedonia have a national CERT?",
+            "MK",
+            "Macedonia formed a national MKD-CERT in 2015",
+        ),
     ],
 )
 def test_country_forms_find_their_section(index, question, country, start):
@@ -314,8 +351,10 @@ def test_abstains_when_the_topic_is_absent(index):
     assert data["abstained"] is True
     assert data["answer"] == []
     assert data["filters"]["topic"] == "child-online-protection"
-    assert ans.message == (f"No passage in {REPORT_TITLE} ({REPORT_ID}) addresses Child online "
-                           "protection for Kosovo (XK).")
+    assert ans.message == (
+        f"No passage in {REPORT_TITLE} ({REPORT_ID}) addresses Child online "
+        "protection for Kosovo (XK)."
+    )
 
 
 def test_abstains_on_words_the_corpus_lacks(index):
@@ -330,16 +369,23 @@ def test_format_answer_quotes_with_source_and_footnote(index):
     assert "Understood: country Kosovo (XK); kind strategy; topic strategy" in text
     section = ans.items[0].section
     assert section.endswith("4 State of play > 4.4 Kosovo*")
-    assert (f"— {REPORT_TITLE}, p. 1, § {section} "
-            "[fn 2: National Cyber Security Strategy and Action Plan 2016-2019, available at: "
-            "http://example.org/kosovo-ncss.pdf]") in text
+    assert (
+        f"— {REPORT_TITLE}, p. 1, § {section} "
+        "[fn 2: National Cyber Security Strategy and Action Plan 2016-2019, available at: "
+        "http://example.org/kosovo-ncss.pdf]"
+    ) in text
     assert text.count("“In January 2016 the Government of Kosovo* adopted") == 1
 
 
 def test_question_without_country_uses_headings_and_the_instrument_itself(index):
     ans = ask(index, "What does the Budapest Convention say about illegal access?")
-    assert ans.filters == {"country": None, "org": None, "instrument": "budapest-convention",
-                           "kind": "convention", "topic": None}
+    assert ans.filters == {
+        "country": None,
+        "org": None,
+        "instrument": "budapest-convention",
+        "kind": "convention",
+        "topic": None,
+    }
     top = ans.items[0]
     # the sentence says neither "illegal" nor "Budapest": its heading and its document do
     assert top.doc_id == CONVENTION_ID and top.group == "document"
@@ -363,8 +409,12 @@ def _ref(root: Path, name: str, phrase: str) -> dict:
 
     text = (root / name).read_text(encoding="utf-8")
     start = text.index(phrase)
-    return {"file": name, "start": start, "end": start + len(phrase),
-            "sha256": hashlib.sha256(phrase.encode()).hexdigest()}
+    return {
+        "file": name,
+        "start": start,
+        "end": start + len(phrase),
+        "sha256": hashlib.sha256(phrase.encode()).hexdigest(),
+    }
 
 
 def test_evaluate_ask_scores_gold_country_and_abstention(index, tmp_path):
@@ -372,28 +422,44 @@ def test_evaluate_ask_scores_gold_country_and_abstention(index, tmp_path):
 
     corpus = index.settings.index_dir.parent / "corpus"
     rows = [
-        {"id": "q1", "question": "Which unit is Kosovo's national CERT?", "country": "XK",
-         "expect": "answer",
-         "gold": [_ref(corpus, f"{REPORT_ID}.md", "works within the Regulatory Authority")]},
-        {"id": "q2", "question": "Does BiH have a state-level law on information security?",
-         "country": "BA", "expect": "answer",
-         "gold": [_ref(corpus, f"{REPORT_ID}.md", "does not have a state-level law")]},
-        {"id": "q3", "question": "What does Kosovo's strategy say about child online protection?",
-         "country": "XK", "expect": "abstain", "gold": []},
+        {
+            "id": "q1",
+            "question": "Which unit is Kosovo's national CERT?",
+            "country": "XK",
+            "expect": "answer",
+            "gold": [_ref(corpus, f"{REPORT_ID}.md", "works within the Regulatory Authority")],
+        },
+        {
+            "id": "q2",
+            "question": "Does BiH have a state-level law on information security?",
+            "country": "BA",
+            "expect": "answer",
+            "gold": [_ref(corpus, f"{REPORT_ID}.md", "does not have a state-level law")],
+        },
+        {
+            "id": "q3",
+            "question": "What does Kosovo's strategy say about child online protection?",
+            "country": "XK",
+            "expect": "abstain",
+            "gold": [],
+        },
     ]
     path = tmp_path / "q.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     report = evaluate_ask(index, path, roots=[corpus])
     assert (report.country_accuracy, report.gold_recall, report.abstention_accuracy) == (
-        1.0, 1.0, 1.0)
+        1.0,
+        1.0,
+        1.0,
+    )
     assert [o.gold_rank for o in report.outcomes] == [1, 1, None]
     assert report.to_json()["false_abstentions"] == 0
     assert "answer quotes gold:        100.0%" in report.format()
 
 
 def test_evaluate_ask_refuses_a_changed_gold(index, tmp_path):
-    from wbpolicy.evaluation.ask import load_ask_questions
     from wbpolicy.errors import WbpolicyError
+    from wbpolicy.evaluation.ask import load_ask_questions
 
     corpus = index.settings.index_dir.parent / "corpus"
     ref = _ref(corpus, f"{REPORT_ID}.md", "works within the Regulatory Authority")
@@ -426,7 +492,10 @@ def test_a_country_inside_a_longer_entity_name_is_understood():
     assert u.countries == ("XK",)
     u = understand("What cybersecurity activity did the OSCE Mission to Skopje organise?")
     assert (u.countries, u.orgs, u.country_entities) == (
-        ("MK",), ("osce-mission-skopje",), ("osce-mission-skopje",))
+        ("MK",),
+        ("osce-mission-skopje",),
+        ("osce-mission-skopje",),
+    )
     # a country named outright is not second-guessed by the capitals fallback
     assert understand("Did Serbia host an event in Skopje?").countries == ("RS",)
 
@@ -450,8 +519,9 @@ def _sentences_of(text: str) -> list:
 
     hit = Hit(1, 7, "doc", "Doc", 1, (1,), None, text, 1.0)
     u = understand("Has Montenegro set up its National council for cybersecurity?")
-    return featured_sentences(u, [], [Candidate(hit, GROUP_ABOUT, "ME", 1)],
-                              Tables({}, {}, {}, {}), AnswerSettings())
+    return featured_sentences(
+        u, [], [Candidate(hit, GROUP_ABOUT, "ME", 1)], Tables({}, {}, {}, {}), AnswerSettings()
+    )
 
 
 def test_an_anaphoric_sentence_is_quoted_with_its_antecedent():
@@ -461,17 +531,23 @@ def test_an_anaphoric_sentence_is_quoted_with_its_antecedent():
     def _with_anaphora(chosen: list) -> list:
         return with_anaphora(chosen, AnswerSettings())
 
-    text = ("The first task was setting up the council for cybersecurity. This has not happened "
-            "to date. Montenegro adopted a law in 2010.\n\nThis is another paragraph.")
+    text = (
+        "The first task was setting up the council for cybersecurity. This has not happened "
+        "to date. Montenegro adopted a law in 2010.\n\nThis is another paragraph."
+    )
     s1, s2, s3, s4 = _sentences_of(text)
-    assert (s2.prev, s1.next, s3.next, s4.prev) == ((s1.start, s1.end), (s2.start, s2.end),
-                                                    None, None)
+    assert (s2.prev, s1.next, s3.next, s4.prev) == (
+        (s1.start, s1.end),
+        (s2.start, s2.end),
+        None,
+        None,
+    )
     # the second sentence carries the first one's words, at a discount
     assert 0 < s2.terms < s1.terms
     out = _with_anaphora([s2])  # backwards: "This ..." gets its antecedent
-    assert [o.text for o in out] == [text[s1.start:s2.end]]
+    assert [o.text for o in out] == [text[s1.start : s2.end]]
     out = _with_anaphora([s1, s2])  # forwards, and overlapping quotes merge into one slice
-    assert [o.text for o in out] == [text[s1.start:s2.end]]
+    assert [o.text for o in out] == [text[s1.start : s2.end]]
     assert [o.text for o in _with_anaphora([s3])] == [s3.text]  # nothing to lean on
     assert [o.text for o in _with_anaphora([s4])] == [s4.text]  # not across a paragraph
 
@@ -479,5 +555,6 @@ def test_an_anaphoric_sentence_is_quoted_with_its_antecedent():
 def test_generic_domain_words_are_not_content_terms() -> None:
     # every document here is about cybersecurity: demanding the word would reject good answers
     assert understand("What has Albania done on cybersecurity?").content_terms == ()
-    assert understand("What is the cybersecurity situation regarding critical exercises?"
-                      ).content_terms == ("critical", "exercises")
+    assert understand(
+        "What is the cybersecurity situation regarding critical exercises?"
+    ).content_terms == ("critical", "exercises")

@@ -7,8 +7,8 @@ import io
 import json
 
 import pytest
-from test_ask import REPORT_ID, REPORT_TITLE, STRATEGY_ID, build_index
 
+from test_ask import REPORT_ID, REPORT_TITLE, STRATEGY_ID, build_index
 from wbpolicy.answer import brief, matrix
 from wbpolicy.answer.topic import NO_EVIDENCE
 
@@ -77,8 +77,10 @@ def test_matrix_cells_evidence_or_none(index):
     assert NO_EVIDENCE in md
     rows = list(csv.DictReader(io.StringIO(m.to_csv())))
     assert len(rows) == 6
-    assert next(r for r in rows if r["country"] == "AL" and r["topic"] == "ppp")[
-        "evidence"] == NO_EVIDENCE
+    assert (
+        next(r for r in rows if r["country"] == "AL" and r["topic"] == "ppp")["evidence"]
+        == NO_EVIDENCE
+    )
 
 
 def test_matrix_html_is_escaped(index):
@@ -93,17 +95,31 @@ def test_matrix_html_is_escaped(index):
 
 def test_matrix_defaults_to_table1_topics(index):
     m = matrix(index, countries=("XK",))
-    assert [t.id for t in m.topics] == ["law", "cybercrime-law", "strategy", "cert", "ppp",
-                                        "education"]
+    assert [t.id for t in m.topics] == [
+        "law",
+        "cybercrime-law",
+        "strategy",
+        "cert",
+        "ppp",
+        "education",
+    ]
 
 
 def test_table1_marks_align_a_header_shifted_left():
     """pdfplumber may return the header without the empty cell above the row labels."""
     from wbpolicy.answer.country_matrix import marks_from_tables
 
-    rows = [["ALB", "BIH", "KOS", ""], ["CS/IS Law", "-/+", "-", "+"],
-            ["n-CERT", "+", "-/+", "+"], ["Something else", "x", "y", "z"]]
+    rows = [
+        ["ALB", "BIH", "KOS", ""],
+        ["CS/IS Law", "-/+", "-", "+"],
+        ["n-CERT", "+", "-/+", "+"],
+        ["Something else", "x", "y", "z"],
+    ]
     assert marks_from_tables([rows]) == {
-        ("CS/IS Law", "AL"): "-/+", ("CS/IS Law", "BA"): "-", ("CS/IS Law", "XK"): "+",
-        ("n-CERT", "AL"): "+", ("n-CERT", "BA"): "-/+", ("n-CERT", "XK"): "+",
+        ("CS/IS Law", "AL"): "-/+",
+        ("CS/IS Law", "BA"): "-",
+        ("CS/IS Law", "XK"): "+",
+        ("n-CERT", "AL"): "+",
+        ("n-CERT", "BA"): "-/+",
+        ("n-CERT", "XK"): "+",
     }

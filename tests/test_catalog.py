@@ -7,17 +7,18 @@ from pathlib import Path
 import pytest
 
 import wbpolicy.extract
-from wbpolicy.index import catalog
-from wbpolicy.settings import Settings
 from wbpolicy.errors import ExtractionError, IndexNotFound, NotFound
+from wbpolicy.index import catalog
 from wbpolicy.ingest import ingest
 from wbpolicy.models import Block, Citation, Extraction, Footnote, PageText, Problem
+from wbpolicy.settings import Settings
 
 S = ("4 State of play", "4.4 Kosovo*")
 P1 = "The strategy was adopted in 2015. It covers the period to 2019."
 P2 = "A national CERT operates under the regulator."
-FN = Footnote("66", "See the action plan at http://example.org/plan", 2,
-              ("http://example.org/plan",))
+FN = Footnote(
+    "66", "See the action plan at http://example.org/plan", 2, ("http://example.org/plan",)
+)
 
 
 def report(path: Path) -> Extraction:
@@ -49,8 +50,9 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         return report(Path(path))
 
     monkeypatch.setattr(wbpolicy.extract, "extract", fake_extract, raising=False)
-    monkeypatch.setattr(wbpolicy.extract, "iter_documents",
-                        lambda paths: [good, bad], raising=False)
+    monkeypatch.setattr(
+        wbpolicy.extract, "iter_documents", lambda paths: [good, bad], raising=False
+    )
     s = Settings(index_dir=tmp_path / "idx", model="hash:64")
     with pytest.raises(IndexNotFound):
         catalog.list_documents(s)
@@ -61,7 +63,11 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 def test_documents(settings):
     (doc,) = catalog.list_documents(settings)
     assert (doc.doc_id, doc.title, doc.format, doc.pages) == (
-        "report", "Hand-made report", "pdf", 3)
+        "report",
+        "Hand-made report",
+        "pdf",
+        3,
+    )
     assert doc.passages == 2  # one body passage (both paragraphs fit) + one footnote passage
     assert [(p.code, p.pages, p.fatal) for p in doc.problems] == [("no-text", (3,), False)]
     assert catalog.get_document(settings, "report") == doc
@@ -69,7 +75,9 @@ def test_documents(settings):
         catalog.get_document(settings, "nope")
     problems = catalog.list_problems(settings)
     assert {(Path(p.path).name, p.code, p.fatal) for p in problems} == {
-        ("broken.pdf", "corrupt", True), ("report.pdf", "no-text", False)}
+        ("broken.pdf", "corrupt", True),
+        ("report.pdf", "no-text", False),
+    }
 
 
 def test_show_page_and_passage(settings):

@@ -40,13 +40,15 @@ S2 = ("2 Law", "2.1 Kosovo*")
 
 
 def test_sections_headings_and_packing():
-    ex = extraction([
-        heading("1 Intro", S1),
-        para("Alpha one two. Beta three four.", S1),
-        para("Gamma five six.", S1),
-        heading("2.1 Kosovo*", S2),
-        para("Delta seven. Epsilon eight nine ten.", S2),
-    ])
+    ex = extraction(
+        [
+            heading("1 Intro", S1),
+            para("Alpha one two. Beta three four.", S1),
+            para("Gamma five six.", S1),
+            heading("2.1 Kosovo*", S2),
+            para("Delta seven. Epsilon eight nine ten.", S2),
+        ]
+    )
     ps = chunk(ex, words, max_tokens=10, min_tokens=1)
     text = document_text(ex)
     assert [(p.text, p.section, p.kind) for p in ps] == [
@@ -55,7 +57,7 @@ def test_sections_headings_and_packing():
         ("Delta seven. Epsilon eight nine ten.", S2, "body"),
     ]
     for p in ps:
-        assert text[p.char_start:p.char_end] == p.text
+        assert text[p.char_start : p.char_end] == p.text
     assert [p.ordinal for p in ps] == [0, 1, 2]
     # with room, consecutive paragraphs of one section share a passage (joined by the blank line)
     ps = chunk(ex, words, max_tokens=100, min_tokens=1)
@@ -107,11 +109,13 @@ def test_pages_and_citations():
 
 def test_table_rows_never_split():
     rows = "Country | CERT | Strategy\nAlbania | yes | yes\nKosovo | no | yes\nSerbia | yes | no"
-    ex = extraction([
-        para("Before.", S1),
-        Block(rows, "table", S1, ((0, 2),)),
-        para("After.", S1),
-    ])
+    ex = extraction(
+        [
+            para("Before.", S1),
+            Block(rows, "table", S1, ((0, 2),)),
+            para("After.", S1),
+        ]
+    )
     ps = chunk(ex, words, max_tokens=12, min_tokens=1)
     assert [(p.kind, p.text) for p in ps] == [
         ("body", "Before."),
@@ -121,7 +125,7 @@ def test_table_rows_never_split():
     ]
     assert ps[1].pages == (2,)
     text = document_text(ex)
-    assert all(text[p.char_start:p.char_end] == p.text for p in ps)
+    assert all(text[p.char_start : p.char_end] == p.text for p in ps)
 
 
 # -- properties -------------------------------------------------------------------------------
@@ -158,19 +162,24 @@ def test_passage_properties(ex, max_tokens, min_tokens):
     starts = block_offsets(ex.blocks)
     assert all(p.text.strip() for p in ps)
     for p in ps:
-        assert text[p.char_start:p.char_end] == p.text
+        assert text[p.char_start : p.char_end] == p.text
         covered = {
-            b.section for b, at in zip(ex.blocks, starts, strict=True)
+            b.section
+            for b, at in zip(ex.blocks, starts, strict=True)
             if at < p.char_end and p.char_start < at + len(b.text)
         }
         assert covered == {p.section}
-        assert not any(b.kind == "heading" and p.char_start <= at < p.char_end
-                       for b, at in zip(ex.blocks, starts, strict=True))
+        assert not any(
+            b.kind == "heading" and p.char_start <= at < p.char_end
+            for b, at in zip(ex.blocks, starts, strict=True)
+        )
         if words(p.text) > max_tokens:  # only a single over-long sentence may exceed the limit
             assert len(split_sentences(p.text)) == 1
     # every body sentence appears exactly once, in order
-    expected = [b.text[s:e] for b in ex.blocks if b.kind != "heading"
-                for s, e in split_sentences(b.text)]
-    got = [piece[s:e] for p in ps for piece in p.text.split("\n\n")
-           for s, e in split_sentences(piece)]
+    expected = [
+        b.text[s:e] for b in ex.blocks if b.kind != "heading" for s, e in split_sentences(b.text)
+    ]
+    got = [
+        piece[s:e] for p in ps for piece in p.text.split("\n\n") for s, e in split_sentences(piece)
+    ]
     assert got == expected

@@ -43,7 +43,8 @@ def test_help_does_not_import_heavy_libraries() -> None:
     code = (
         "import sys; from click.testing import CliRunner; from wbpolicy.cli import main;"
         "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0;"
-        "heavy = [m for m in ('torch', 'spacy', 'faiss', 'pdfplumber', 'sentence_transformers', 'numpy')"
+        "heavy = [m for m in ('torch', 'spacy', 'faiss', 'pdfplumber', 'sentence_transformers',"
+        " 'numpy')"
         " if m in sys.modules]; print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -77,7 +78,7 @@ def test_tag_json_offsets_point_into_the_text() -> None:
     assert ("BiH", "COUNTRY", "BA") in got
     assert ("RCC", "ORG", "rcc") in got
     for e in ents:
-        assert text[e["start"]:e["end"]] == e["text"]
+        assert text[e["start"] : e["end"]] == e["text"]
 
 
 @pytest.fixture()
@@ -115,7 +116,17 @@ def test_ingest_search_docs_show_remove_roundtrip(tmp_path: Path, small_corpus: 
     out = json.loads(r.output)
     assert set(out) >= {"query", "hits"}
     top = out["hits"][0]
-    assert set(top) >= {"rank", "doc_id", "title", "page", "pages", "section", "text", "score", "citations"}
+    assert set(top) >= {
+        "rank",
+        "doc_id",
+        "title",
+        "page",
+        "pages",
+        "section",
+        "text",
+        "score",
+        "citations",
+    }
     assert top["doc_id"] == "alpha-strategy"
     assert "public-private partnership" in top["text"]
     assert top["section"] == "2 Partnership"
@@ -143,7 +154,9 @@ def test_ingest_search_docs_show_remove_roundtrip(tmp_path: Path, small_corpus: 
 def test_search_refuses_index_built_with_another_model(tmp_path: Path, small_corpus: Path) -> None:
     runner = CliRunner()
     idx = str(tmp_path / "idx")
-    r = runner.invoke(main, ["--index", idx, "--model", "hash:64", "ingest", "-q", str(small_corpus)])
+    r = runner.invoke(
+        main, ["--index", idx, "--model", "hash:64", "ingest", "-q", str(small_corpus)]
+    )
     assert r.exit_code == 0, r.output
     r = runner.invoke(main, ["--index", idx, "--model", "hash:32", "search", "partnership"])
     assert r.exit_code == 1
@@ -153,8 +166,9 @@ def test_search_refuses_index_built_with_another_model(tmp_path: Path, small_cor
 def test_ingest_exits_1_when_no_file_could_be_indexed(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"not a pdf")
-    r = CliRunner().invoke(main, ["--index", str(tmp_path / "idx"), "--model", "hash:64",
-                                  "ingest", "-q", str(bad)])
+    r = CliRunner().invoke(
+        main, ["--index", str(tmp_path / "idx"), "--model", "hash:64", "ingest", "-q", str(bad)]
+    )
     assert r.exit_code == 1
     assert f"{bad}: corrupt" in r.output
     assert r.output.strip().splitlines()[-1] == "Error: no file could be indexed (1 reported above)"

@@ -34,51 +34,136 @@ def _sha(data: bytes) -> str:
 
 
 def _entry(doc_id: str, data: bytes, url: str | None = None, **kw) -> ManifestEntry:
-    return ManifestEntry(doc_id=doc_id, file=f"docs/{doc_id}.txt", title=doc_id.title(),
-                         kind="strategy", country="AL", year=2014, language="en", format="txt",
-                         sha256=_sha(data), url=url, **kw)
+    return ManifestEntry(
+        doc_id=doc_id,
+        file=f"docs/{doc_id}.txt",
+        title=doc_id.title(),
+        kind="strategy",
+        country="AL",
+        year=2014,
+        language="en",
+        format="txt",
+        sha256=_sha(data),
+        url=url,
+        **kw,
+    )
 
 
 SHARED = [
-    {"file": "strategies/al-strategy.txt", "title": "AL", "kind": "strategies", "country": "AL",
-     "year": 2014, "language": "sq", "format": "txt", "sha256": "a" * 64, "bytes": 10,
-     "source": {"repo": "someone/repo", "path": "dir/Al Strategy (2014).txt", "commit": "c0ffee"},
-     "cited_in_report": True, "conversion": None},
-    {"file": "other/itu-cyberwellness-profile-al.txt", "title": "ITU", "kind": "other",
-     "country": "AL", "year": 2014, "language": "en", "format": "txt", "sha256": "b" * 64,
-     "source": {"repo": None, "path": None, "commit": None}, "cited_in_report": False,
-     "conversion": None},
-    {"file": "other/enisa-guide.txt", "title": "ENISA", "kind": "other", "country": "EU",
-     "year": 2012, "language": "en", "format": "txt", "sha256": "c" * 64,
-     "source": {"repo": "x/y", "path": "g.txt", "commit": "1"}, "conversion": None},
-    {"file": "international/coe-185.txt", "title": "CoE", "kind": "international",
-     "country": "CoE", "year": 2001, "language": "en", "format": "txt", "sha256": "d" * 64,
-     "source": {"repo": "x/y", "path": "c.md", "commit": "2"}, "conversion": "Kept lines 1-9"},
-    {"file": "eu/gdpr.txt", "title": "GDPR", "kind": "eu", "country": "EU", "year": 2016,
-     "language": "en", "format": "txt", "sha256": "e" * 64, "source": None},
-    {"file": "laws/rs-law.html", "title": "Law", "kind": "laws", "country": "RS", "year": 2025,
-     "language": "sr", "format": "html", "sha256": "f" * 64, "source": None},
-    {"file": "report/r.pdf", "title": "R", "kind": "report", "country": "WB", "year": 2016,
-     "language": "en", "format": "pdf", "sha256": "0" * 64, "source": None},
+    {
+        "file": "strategies/al-strategy.txt",
+        "title": "AL",
+        "kind": "strategies",
+        "country": "AL",
+        "year": 2014,
+        "language": "sq",
+        "format": "txt",
+        "sha256": "a" * 64,
+        "bytes": 10,
+        "source": {
+            "repo": "someone/repo",
+            "path": "dir/Al Strategy (2014).txt",
+            "commit": "c0ffee",
+        },
+        "cited_in_report": True,
+        "conversion": None,
+    },
+    {
+        "file": "other/itu-cyberwellness-profile-al.txt",
+        "title": "ITU",
+        "kind": "other",
+        "country": "AL",
+        "year": 2014,
+        "language": "en",
+        "format": "txt",
+        "sha256": "b" * 64,
+        "source": {"repo": None, "path": None, "commit": None},
+        "cited_in_report": False,
+        "conversion": None,
+    },
+    {
+        "file": "other/enisa-guide.txt",
+        "title": "ENISA",
+        "kind": "other",
+        "country": "EU",
+        "year": 2012,
+        "language": "en",
+        "format": "txt",
+        "sha256": "c" * 64,
+        "source": {"repo": "x/y", "path": "g.txt", "commit": "1"},
+        "conversion": None,
+    },
+    {
+        "file": "international/coe-185.txt",
+        "title": "CoE",
+        "kind": "international",
+        "country": "CoE",
+        "year": 2001,
+        "language": "en",
+        "format": "txt",
+        "sha256": "d" * 64,
+        "source": {"repo": "x/y", "path": "c.md", "commit": "2"},
+        "conversion": "Kept lines 1-9",
+    },
+    {
+        "file": "eu/gdpr.txt",
+        "title": "GDPR",
+        "kind": "eu",
+        "country": "EU",
+        "year": 2016,
+        "language": "en",
+        "format": "txt",
+        "sha256": "e" * 64,
+        "source": None,
+    },
+    {
+        "file": "laws/rs-law.html",
+        "title": "Law",
+        "kind": "laws",
+        "country": "RS",
+        "year": 2025,
+        "language": "sr",
+        "format": "html",
+        "sha256": "f" * 64,
+        "source": None,
+    },
+    {
+        "file": "report/r.pdf",
+        "title": "R",
+        "kind": "report",
+        "country": "WB",
+        "year": 2016,
+        "language": "en",
+        "format": "pdf",
+        "sha256": "0" * 64,
+        "source": None,
+    },
 ]
 
 
 def test_entries_from_shared_normalises_kinds_and_urls() -> None:
     entries = {e.doc_id: e for e in entries_from_shared(SHARED)}
     assert {k: e.kind for k, e in entries.items()} == {
-        "al-strategy": "strategy", "itu-cyberwellness-profile-al": "profile",
-        "enisa-guide": "other", "coe-185": "convention", "gdpr": "regulation",
-        "rs-law": "law", "r": "report"}
+        "al-strategy": "strategy",
+        "itu-cyberwellness-profile-al": "profile",
+        "enisa-guide": "other",
+        "coe-185": "convention",
+        "gdpr": "regulation",
+        "rs-law": "law",
+        "r": "report",
+    }
     assert all(e.kind in KINDS for e in entries.values())
     assert entries["al-strategy"].url == (
-        "https://raw.githubusercontent.com/someone/repo/c0ffee/dir/Al%20Strategy%20%282014%29.txt")
+        "https://raw.githubusercontent.com/someone/repo/c0ffee/dir/Al%20Strategy%20%282014%29.txt"
+    )
     assert entries["itu-cyberwellness-profile-al"].url is None
     assert entries["gdpr"].url is None
     assert entries["coe-185"].derived is True and entries["al-strategy"].derived is False
     assert entries["al-strategy"].cited_in_report is True
     assert entries["enisa-guide"].cited_in_report is None
     assert source_url({"repo": "a/b", "path": "p.pdf", "commit": None}) == (
-        "https://raw.githubusercontent.com/a/b/HEAD/p.pdf")
+        "https://raw.githubusercontent.com/a/b/HEAD/p.pdf"
+    )
 
 
 def test_manifest_roundtrip_and_lookup(tmp_path: Path) -> None:
@@ -86,7 +171,8 @@ def test_manifest_roundtrip_and_lookup(tmp_path: Path) -> None:
     entries = entries_from_shared(SHARED)
     write_manifest(entries, path)
     assert [d["doc_id"] for d in json.loads(path.read_text(encoding="utf-8"))] == [
-        e.doc_id for e in entries]
+        e.doc_id for e in entries
+    ]
     m = CorpusManifest.load(path)
     assert m.entries == tuple(entries) and len(m) == 7
     by_hash = m.lookup(Path("/anywhere/renamed.txt"), "a" * 64)
@@ -101,8 +187,12 @@ def test_manifest_roundtrip_and_lookup(tmp_path: Path) -> None:
 
 def test_import_corpus_reports_present_missing_changed_unknown(tmp_path: Path) -> None:
     good, other, moved = b"good text", b"other text", b"moved text"
-    entries = (_entry("good", good), _entry("changed", other), _entry("gone", b"x"),
-               _entry("moved", moved))
+    entries = (
+        _entry("good", good),
+        _entry("changed", other),
+        _entry("gone", b"x"),
+        _entry("moved", moved),
+    )
     manifest = CorpusManifest(entries)
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "good.txt").write_bytes(good)
@@ -113,13 +203,20 @@ def test_import_corpus_reports_present_missing_changed_unknown(tmp_path: Path) -
     (tmp_path / ".hidden").write_text("x", encoding="utf-8")
     check = import_corpus(tmp_path, manifest)
     assert sorted((e.doc_id, p.name) for e, p in check.present) == [
-        ("good", "good.txt"), ("moved", "elsewhere.txt")]
+        ("good", "good.txt"),
+        ("moved", "elsewhere.txt"),
+    ]
     assert [e.doc_id for e in check.missing] == ["gone"]
     assert [(e.doc_id, p.name, a) for e, p, a in check.changed] == [
-        ("changed", "changed.txt", _sha(b"edited text"))]
+        ("changed", "changed.txt", _sha(b"edited text"))
+    ]
     assert [p.name for p in check.unknown] == ["new.pdf"]
     assert [p.relative_to(tmp_path).as_posix() for p in check.files] == [
-        "docs/changed.txt", "docs/good.txt", "elsewhere.txt", "new.pdf"]
+        "docs/changed.txt",
+        "docs/good.txt",
+        "elsewhere.txt",
+        "new.pdf",
+    ]
     assert check.ok is False
     with pytest.raises(WbpolicyError):
         import_corpus(tmp_path / "nope", manifest)
@@ -135,7 +232,8 @@ def http_root(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     root = tmp_path / "served"
     root.mkdir()
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
+        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(root))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -183,8 +281,10 @@ def test_fetch_downloads_verifies_and_skips(http_root: tuple[Path, str], tmp_pat
 
 def test_fetch_offline_raises_and_writes_nothing(tmp_path: Path) -> None:
     # port 9 (discard) on loopback: nothing listens, the connection is refused at once
-    entries = [_entry("a", b"a", "http://127.0.0.1:9/a.txt"),
-               _entry("b", b"b", "http://127.0.0.1:9/b.txt")]
+    entries = [
+        _entry("a", b"a", "http://127.0.0.1:9/a.txt"),
+        _entry("b", b"b", "http://127.0.0.1:9/b.txt"),
+    ]
     with pytest.raises(OfflineError) as ei:
         fetch(tmp_path / "dest", entries, timeout=2)
     msg = str(ei.value)
@@ -193,12 +293,12 @@ def test_fetch_offline_raises_and_writes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "dest").exists()
 
 
-def test_fetch_later_network_failure_is_per_file(http_root: tuple[Path, str],
-                                                 tmp_path: Path) -> None:
+def test_fetch_later_network_failure_is_per_file(
+    http_root: tuple[Path, str], tmp_path: Path
+) -> None:
     root, base = http_root
     (root / "a.txt").write_bytes(b"aaa")
-    entries = [_entry("a", b"aaa", f"{base}/a.txt"),
-               _entry("b", b"b", "http://127.0.0.1:9/b.txt")]
+    entries = [_entry("a", b"aaa", f"{base}/a.txt"), _entry("b", b"b", "http://127.0.0.1:9/b.txt")]
     report = fetch(tmp_path, entries, timeout=2)
     assert report.downloaded == ("a",)
     assert [d for d, _ in report.failed] == ["b"]
@@ -215,15 +315,17 @@ def test_repo_manifest_is_well_formed() -> None:
     report = m.get("wb-cybersecurity-report-2016")
     assert report is not None and report.kind == "report" and report.url is None
     assert {e.kind for e in m.entries if e.doc_id.startswith("itu-cyberwellness")} == {"profile"}
-    assert all(e.url is None or e.url.startswith("https://raw.githubusercontent.com/")
-               for e in m.entries)
+    assert all(
+        e.url is None or e.url.startswith("https://raw.githubusercontent.com/") for e in m.entries
+    )
 
 
 @pytest.mark.corpus
 def test_repo_manifest_matches_shared_corpus(corpus_dir: Path, corpus_manifest: list) -> None:
     m = CorpusManifest.load()
-    assert [e.to_json() for e in m.entries] == [e.to_json() for e in
-                                                entries_from_shared(corpus_manifest)]
+    assert [e.to_json() for e in m.entries] == [
+        e.to_json() for e in entries_from_shared(corpus_manifest)
+    ]
     check = import_corpus(corpus_dir, m)
     assert check.ok
     assert len(check.present) == 57 and check.unknown == ()
@@ -235,9 +337,17 @@ def test_check_describe_and_report_json(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.txt").write_bytes(data)
     lines = import_corpus(tmp_path, m).describe()
-    assert lines == [f"{tmp_path}: 1 of 2 manifest documents present and intact",
-                     "  missing: docs/b.txt"]
+    assert lines == [
+        f"{tmp_path}: 1 of 2 manifest documents present and intact",
+        "  missing: docs/b.txt",
+    ]
     report = fetch(tmp_path, m.entries[:1])
     assert json.loads(json.dumps(report.to_json())) == {
-        "dest_dir": str(tmp_path), "downloaded": [], "already_present": ["a"], "no_url": [],
-        "not_fetchable": [], "failed": [], "bytes_downloaded": 0}
+        "dest_dir": str(tmp_path),
+        "downloaded": [],
+        "already_present": ["a"],
+        "no_url": [],
+        "not_fetchable": [],
+        "failed": [],
+        "bytes_downloaded": 0,
+    }

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from wbpolicy.settings import load_settings
 from wbpolicy.models import Filters
+from wbpolicy.settings import load_settings
 
 pytestmark = [pytest.mark.corpus, pytest.mark.model]
 
@@ -41,17 +41,41 @@ def test_every_corpus_file_is_indexed_or_reported(corpus_index, corpus_dir: Path
     assert not set(docs) & set(failed)
     # the two Belgian PDFs have undecodable text layers: reported, with the reason
     assert {p.name for p in failed} == {
-        "be-cyber-security-strategy-2012-fr.pdf", "be-cyber-security-strategy-2012-nl.pdf"}
+        "be-cyber-security-strategy-2012-fr.pdf",
+        "be-cyber-security-strategy-2012-nl.pdf",
+    }
     assert {p.code for p in failed.values()} == {"garbage-text"}
     # manifest metadata is applied; image-only pages are reported page by page
     report = docs[(corpus_dir / "report/wb-cybersecurity-report-2016.pdf").resolve()]
     assert (report.doc_id, report.kind, report.country, report.year, report.pages) == (
-        "wb-cybersecurity-report-2016", "report", "WB", 2016, 52)
+        "wb-cybersecurity-report-2016",
+        "report",
+        "WB",
+        2016,
+        52,
+    )
     us = docs[(corpus_dir / "strategies/us-national-cyber-strategy-2018.pdf").resolve()]
     no_text = [p for p in us.problems if p.code == "no-text"]
     assert no_text and set(no_text[0].pages) == {
-        2, 5, 6, 9, 10, 14, 21, 22, 27, 28, 31, 32, 36, 39, 40}
-    encrypted = docs[(corpus_dir / "strategies/us-national-cybersecurity-strategy-2023.pdf").resolve()]
+        2,
+        5,
+        6,
+        9,
+        10,
+        14,
+        21,
+        22,
+        27,
+        28,
+        31,
+        32,
+        36,
+        39,
+        40,
+    }
+    encrypted = docs[
+        (corpus_dir / "strategies/us-national-cybersecurity-strategy-2023.pdf").resolve()
+    ]
     assert encrypted.passages > 50
 
 
@@ -62,13 +86,21 @@ def test_report_passage_page_section_and_footnote(corpus_index, report_pdf: Path
 
     _, _, index = corpus_index
     phrase = "National Cyber Security Strategy and Action Plan 2016-2019"
-    result = search(index, f"Kosovo {phrase}", top_k=10,
-                    filters=Filters(doc_ids=("wb-cybersecurity-report-2016",)))
+    result = search(
+        index,
+        f"Kosovo {phrase}",
+        top_k=10,
+        filters=Filters(doc_ids=("wb-cybersecurity-report-2016",)),
+    )
     hit = next(h for h in result.hits if phrase in h.text and h.kind == "body")
     assert hit.section.endswith("4.4 Kosovo*")
     with pdfplumber.open(report_pdf) as pdf:
-        pages = [i for i, p in enumerate(pdf.pages, 1)
-                 if phrase.replace(" ", "") in (p.extract_text() or "").replace("\n", "").replace(" ", "")]
+        pages = [
+            i
+            for i, p in enumerate(pdf.pages, 1)
+            if phrase.replace(" ", "")
+            in (p.extract_text() or "").replace("\n", "").replace(" ", "")
+        ]
     assert pages and pages[0] in hit.pages
     note = next(c for c in hit.citations if c.marker == "66")
     assert note.url and note.url.startswith("http")
@@ -79,7 +111,8 @@ def test_no_report_passage_contains_the_running_header(corpus_index):
     header = "Cybersecurity in the Western Balkans: Policy gaps and cooperation opportunities"
     rows = index.store.conn.execute(
         "SELECT p.text FROM passages p JOIN documents d ON d.id = p.doc_pk "
-        "WHERE d.doc_id = 'wb-cybersecurity-report-2016'").fetchall()
+        "WHERE d.doc_id = 'wb-cybersecurity-report-2016'"
+    ).fetchall()
     assert len(rows) > 300
     assert not [r[0] for r in rows if header in r[0]]
 
@@ -88,16 +121,28 @@ def test_filters_apply_before_ranking(corpus_index):
     from wbpolicy.search import search
 
     _, _, index = corpus_index
-    hits = search(index, "national CERT incident response", top_k=10,
-                  filters=Filters(countries=("XK",), kinds=("report",))).hits
+    hits = search(
+        index,
+        "national CERT incident response",
+        top_k=10,
+        filters=Filters(countries=("XK",), kinds=("report",)),
+    ).hits
     assert len(hits) == 10
     conn = index.store.conn
     for h in hits:
-        about = {r[0] for r in conn.execute(
-            "SELECT country FROM passage_countries WHERE passage_id = ?", (h.passage_id,))}
+        about = {
+            r[0]
+            for r in conn.execute(
+                "SELECT country FROM passage_countries WHERE passage_id = ?", (h.passage_id,)
+            )
+        }
         assert "XK" in about and h.doc_kind == "report"
-    montenegro = search(index, "strategy objectives", top_k=5,
-                        filters=Filters(countries=("ME",), kinds=("strategy",))).hits
+    montenegro = search(
+        index,
+        "strategy objectives",
+        top_k=5,
+        filters=Filters(countries=("ME",), kinds=("strategy",)),
+    ).hits
     assert {h.doc_id for h in montenegro} == {"me-national-cyber-security-strategy-2013-2017"}
 
 
@@ -148,12 +193,19 @@ def test_ask_answers_are_verbatim_and_on_their_page(corpus_index):
     assert "XK" in ans.understood.country_set
     conn = index.store.conn
     for item in ans.items:
-        texts = [r[0] for r in conn.execute(
-            "SELECT p.text FROM passages p JOIN documents d ON d.id = p.doc_pk WHERE d.doc_id = ?",
-            (item.doc_id,))]
+        texts = [
+            r[0]
+            for r in conn.execute(
+                "SELECT p.text FROM passages p JOIN documents d ON d.id = p.doc_pk "
+                "WHERE d.doc_id = ?",
+                (item.doc_id,),
+            )
+        ]
         assert any(item.text in t for t in texts), item.text
         page_text = conn.execute(
             "SELECT pg.text FROM pages pg JOIN documents d ON d.id = pg.doc_pk "
-            "WHERE d.doc_id = ? AND pg.page = ?", (item.doc_id, item.page)).fetchone()[0]
+            "WHERE d.doc_id = ? AND pg.page = ?",
+            (item.doc_id, item.page),
+        ).fetchone()[0]
         head = " ".join(item.text.split()[:4])
         assert head in " ".join(page_text.split()), (item.page, item.text)

@@ -25,8 +25,18 @@ from wbpolicy.models import Citation, Hit
 
 
 def hit(rank: int, text: str, citations: tuple[Citation, ...] = (), doc: str = "r") -> Hit:
-    return Hit(rank=rank, passage_id=rank, doc_id=doc, title="T", page=1, pages=(1,),
-               section=None, text=text, score=1.0 / rank, citations=citations)
+    return Hit(
+        rank=rank,
+        passage_id=rank,
+        doc_id=doc,
+        title="T",
+        page=1,
+        pages=(1,),
+        section=None,
+        text=text,
+        score=1.0 / rank,
+        citations=citations,
+    )
 
 
 def test_normalise_rules() -> None:
@@ -43,8 +53,9 @@ def test_normalise_rules() -> None:
 
 def test_relevance_plain_and_normalised() -> None:
     q = Query("q", "x", "fact", ("exists in fragments only at the University",))
-    assert is_relevant(hit(1, "It exists in frag- ments only at the\nUniversity of P."), q.gold,
-                       q.kind)
+    assert is_relevant(
+        hit(1, "It exists in frag- ments only at the\nUniversity of P."), q.gold, q.kind
+    )
     assert not is_relevant(hit(1, "It exists in fragments at the University"), q.gold, q.kind)
     # gold written with markdown, hit text plain
     q2 = Query("q", "x", "fact", ["Kosovo\\* has a **national** CERT<sup>3</sup>"])
@@ -52,8 +63,14 @@ def test_relevance_plain_and_normalised() -> None:
 
 
 def test_citation_rule_searches_citations_only_for_citation_kind() -> None:
-    cites = (Citation("7", "Bosnia and Herzegovina 2015 Report, available", "http://ec.eu/"
-                      "20151110_report_bosnia_and_herzegovina.pdf", 3),)
+    cites = (
+        Citation(
+            "7",
+            "Bosnia and Herzegovina 2015 Report, available",
+            "http://ec.eu/20151110_report_bosnia_and_herzegovina.pdf",
+            3,
+        ),
+    )
     h = hit(1, "Body text with a footnote.", cites)
     gold = ("20151110_report_bosnia_and_herzegovina",)
     assert is_relevant(h, gold, "citation")
@@ -89,15 +106,25 @@ def test_load_queries_resolves_references(tmp_path: Path) -> None:
     (corpus / "d" / "b.txt").write_bytes("x \u2013 caf\u00e9 old".encode("cp1252"))
     text_a = raw.lstrip("\ufeff").replace("\r\n", "\n")
     start = text_a.index("caf")
-    phrase = text_a[start:start + len("caf\u00e9 gold phrase")]
-    ref = {"file": "d/a.txt", "start": start, "end": start + len(phrase),
-           "sha256": hashlib.sha256(phrase.encode()).hexdigest()}
-    ref_b = {"file": "d/b.txt", "start": 4, "end": 8,
-             "sha256": hashlib.sha256("caf\u00e9".encode()).hexdigest()}
+    phrase = text_a[start : start + len("caf\u00e9 gold phrase")]
+    ref = {
+        "file": "d/a.txt",
+        "start": start,
+        "end": start + len(phrase),
+        "sha256": hashlib.sha256(phrase.encode()).hexdigest(),
+    }
+    ref_b = {
+        "file": "d/b.txt",
+        "start": 4,
+        "end": 8,
+        "sha256": hashlib.sha256("caf\u00e9".encode()).hexdigest(),
+    }
     qfile = tmp_path / "q.jsonl"
     qfile.write_text(
-        json.dumps({"id": "e1", "query": "q?", "kind": "fact", "gold": [ref, "literal"]}) + "\n\n"
-        + json.dumps({"id": "e2", "query": "r?", "kind": "acronym", "gold": [ref_b]}) + "\n",
+        json.dumps({"id": "e1", "query": "q?", "kind": "fact", "gold": [ref, "literal"]})
+        + "\n\n"
+        + json.dumps({"id": "e2", "query": "r?", "kind": "acronym", "gold": [ref_b]})
+        + "\n",
         encoding="utf-8",
     )
     qs = load_queries(qfile, roots=[corpus])
@@ -132,10 +159,19 @@ def test_evaluate_and_table_with_fake_search() -> None:
     assert rep.overall["lexical"].recall[10] == 0.5
     assert rep.by_kind["lexical"]["acronym"].mrr == 1.0
     assert [(d.id, d.mode, d.rank) for d in rep.details] == [
-        ("a", "hybrid", 1), ("b", "hybrid", 2), ("a", "lexical", None), ("b", "lexical", 1)]
+        ("a", "hybrid", 1),
+        ("b", "hybrid", 2),
+        ("a", "lexical", None),
+        ("b", "lexical", 1),
+    ]
     data = rep.to_json()
     assert data["overall"]["hybrid"] == {
-        "n": 2, "recall@1": 0.5, "recall@5": 1.0, "recall@10": 1.0, "mrr@10": 0.75}
+        "n": 2,
+        "recall@1": 0.5,
+        "recall@5": 1.0,
+        "recall@10": 1.0,
+        "mrr@10": 0.75,
+    }
     table = format_table(rep)
     lines = table.splitlines()
     assert lines[2].split() == ["all", "hybrid", "2", "0.500", "1.000", "1.000", "0.750"]

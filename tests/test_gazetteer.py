@@ -54,17 +54,34 @@ def test_aliases_unique_across_entries(gaz: Gazetteer) -> None:
 @pytest.mark.parametrize(
     ("alias", "eid"),
     [
-        ("Kosovo*", "XK"), ("BIH", "BA"), ("BiH", "BA"), ("Bosnia and Herzegovina", "BA"),
-        ("RepublikaSrpska", "BA-SRP"), ("Republika Srpska", "BA-SRP"), ("FYR Macedonia", "MK"),
-        ("FYROM", "MK"), ("the former Yugoslav Republic of Macedonia".removeprefix("the "), "MK"),
-        ("North Macedonia", "MK"), ("MKD", "MK"), ("Republic of Serbia", "RS"), ("USA", "US"),
-        ("Regional Cooperation Council", "rcc"), ("RCC", "rcc"), ("PCC SEE Secretariat",
-        "pcc-see-secretariat"), ("CCD COE", "ccdcoe"), ("KOS-CERT", "kos-cert"),
-        ("CIRT.ME", "cirt-me"), ("e-SEE", "e-see"), ("Budapest Convention", "budapest-convention"),
-        ("CoE Convention on Cybercrime", "budapest-convention"), ("ETS No. 185",
-        "budapest-convention"), ("CETS no.108", "convention-108"), ("CETS 201",
-        "lanzarote-convention"), ("Directive (EU) 2016/1148", "nis-directive"),
-        ("Regulation (EU) 2016/679", "gdpr"), ("Decision no. 1106", "osce-decision-1106"),
+        ("Kosovo*", "XK"),
+        ("BIH", "BA"),
+        ("BiH", "BA"),
+        ("Bosnia and Herzegovina", "BA"),
+        ("RepublikaSrpska", "BA-SRP"),
+        ("Republika Srpska", "BA-SRP"),
+        ("FYR Macedonia", "MK"),
+        ("FYROM", "MK"),
+        ("the former Yugoslav Republic of Macedonia".removeprefix("the "), "MK"),
+        ("North Macedonia", "MK"),
+        ("MKD", "MK"),
+        ("Republic of Serbia", "RS"),
+        ("USA", "US"),
+        ("Regional Cooperation Council", "rcc"),
+        ("RCC", "rcc"),
+        ("PCC SEE Secretariat", "pcc-see-secretariat"),
+        ("CCD COE", "ccdcoe"),
+        ("KOS-CERT", "kos-cert"),
+        ("CIRT.ME", "cirt-me"),
+        ("e-SEE", "e-see"),
+        ("Budapest Convention", "budapest-convention"),
+        ("CoE Convention on Cybercrime", "budapest-convention"),
+        ("ETS No. 185", "budapest-convention"),
+        ("CETS no.108", "convention-108"),
+        ("CETS 201", "lanzarote-convention"),
+        ("Directive (EU) 2016/1148", "nis-directive"),
+        ("Regulation (EU) 2016/679", "gdpr"),
+        ("Decision no. 1106", "osce-decision-1106"),
         ("Treaty of Lisbon", "treaty-of-lisbon"),
     ],
 )
@@ -95,9 +112,12 @@ def _entry(eid: str, aliases: tuple[str, ...], shared: tuple[str, ...] = ()) -> 
 def test_duplicate_alias_is_an_error_unless_shared() -> None:
     with pytest.raises(GazetteerError, match="shared_aliases"):
         Gazetteer.from_entries([_entry("a", ("Same Name",)), _entry("b", ("same name",))])
-    g = Gazetteer.from_entries([
-        _entry("a", ("Same Name",), ("Same Name",)), _entry("b", ("Same Name",), ("Same Name",)),
-    ])
+    g = Gazetteer.from_entries(
+        [
+            _entry("a", ("Same Name",), ("Same Name",)),
+            _entry("b", ("Same Name",), ("Same Name",)),
+        ]
+    )
     assert g.find_alias("same name").id == "a"  # type: ignore[union-attr]
 
 
@@ -136,4 +156,6 @@ def test_acronym_detection() -> None:
 
 def test_cached_instance_and_package_data() -> None:
     assert get_gazetteer() is get_gazetteer()
-    assert "knowledge/data/gazetteer/*.yaml" in (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert "knowledge/data/gazetteer/*.yaml" in (REPO / "pyproject.toml").read_text(
+        encoding="utf-8"
+    )

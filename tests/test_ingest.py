@@ -1,4 +1,5 @@
-"""Ingest: incremental, atomic (exception and SIGKILL), problems reported, model mismatch refused."""
+"""Ingest: incremental, atomic (exception and SIGKILL), problems reported, model mismatch
+refused."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from wbpolicy.settings import Settings
 from wbpolicy.embed import HashEmbedder
 from wbpolicy.errors import IndexMismatch, IndexNotFound, NotFound
 from wbpolicy.index import Index
 from wbpolicy.ingest import ingest, remove
+from wbpolicy.settings import Settings
 
 TOPICS = {
     "alpha": "Albania adopted a law on electronic communications. The national CERT was founded.",
@@ -32,8 +33,9 @@ def write_docs(folder: Path, topics: dict[str, str], suffix: str = ".txt") -> li
     out = []
     for name, body in topics.items():
         path = folder / f"{name}{suffix}"
-        path.write_text(f"{body}\n\nA second paragraph about {name} follows here.\n",
-                        encoding="utf-8")
+        path.write_text(
+            f"{body}\n\nA second paragraph about {name} follows here.\n", encoding="utf-8"
+        )
         out.append(path)
     return out
 
@@ -50,7 +52,8 @@ def consistency(settings: Settings) -> dict[str, int]:
         n_pass = index.count("passages")
         missing = conn.execute(
             "SELECT COUNT(*) FROM passages p LEFT JOIN embeddings e ON e.passage_id = p.id "
-            "WHERE e.passage_id IS NULL").fetchone()[0]
+            "WHERE e.passage_id IS NULL"
+        ).fetchone()[0]
         n_fts = conn.execute("SELECT COUNT(*) FROM passages_fts").fetchone()[0]
         fts_orphans = conn.execute(
             "SELECT COUNT(*) FROM passages_fts WHERE rowid NOT IN (SELECT id FROM passages)"
@@ -69,7 +72,8 @@ def top_doc(settings: Settings, query: str) -> str:
         pid = index.vectors.search(q, 1)[0][0]
         return index.store.conn.execute(
             "SELECT d.doc_id FROM passages p JOIN documents d ON d.id = p.doc_pk WHERE p.id = ?",
-            (pid,)).fetchone()[0]
+            (pid,),
+        ).fetchone()[0]
 
 
 def test_ingest_then_unchanged_then_modified_then_removed(tmp_path, settings):
@@ -96,24 +100,34 @@ def test_ingest_then_unchanged_then_modified_then_removed(tmp_path, settings):
     assert (s2.documents, s2.unchanged, s2.passages) == (0, 3, 0)
     with Index.open(settings) as index:
         assert index.store.generation == generation  # no work, no write
-        old = {r["text"]: r["id"] for r in index.store.conn.execute(
-            "SELECT p.id, p.text FROM passages p JOIN documents d ON d.id = p.doc_pk "
-            "WHERE d.doc_id = 'beta'")}
+        old = {
+            r["text"]: r["id"]
+            for r in index.store.conn.execute(
+                "SELECT p.id, p.text FROM passages p JOIN documents d ON d.id = p.doc_pk "
+                "WHERE d.doc_id = 'beta'"
+            )
+        }
         max_id = index.store.conn.execute("SELECT MAX(id) FROM passages").fetchone()[0]
 
-    new = ["Serbia replaced its strategy with a cyber defence doctrine.",
-           "The doctrine names a coordinating body."]
+    new = [
+        "Serbia replaced its strategy with a cyber defence doctrine.",
+        "The doctrine names a coordinating body.",
+    ]
     docs[1].write_text("\n\n".join(new) + "\n", "utf-8")
     s3 = ingest([tmp_path / "corpus"], settings)
     assert (s3.documents, s3.unchanged) == (1, 2)
     with Index.open(settings) as index:
         rows = index.store.conn.execute(
             "SELECT p.id, p.text FROM passages p JOIN documents d ON d.id = p.doc_pk "
-            "WHERE d.doc_id = 'beta'").fetchall()
+            "WHERE d.doc_id = 'beta'"
+        ).fetchall()
         assert [r["text"] for r in rows] == ["\n\n".join(new)]
-        assert all(r["id"] > max_id for r in rows) and not set(old.values()) & {r["id"] for r in rows}
+        assert all(r["id"] > max_id for r in rows) and not set(old.values()) & {
+            r["id"] for r in rows
+        }
         hits = index.store.conn.execute(
-            "SELECT rowid FROM passages_fts WHERE passages_fts MATCH 'awareness'").fetchall()
+            "SELECT rowid FROM passages_fts WHERE passages_fts MATCH 'awareness'"
+        ).fetchall()
         assert hits == []  # the old version's text is gone from full-text search too
         runs = [r[0] for r in index.store.conn.execute("SELECT status FROM runs ORDER BY id")]
         assert runs == ["done", "done", "done"]
@@ -138,7 +152,8 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, settings):
     assert {Path(p).name for p in summary.failed} == {"empty.txt", "letter.docx"}
     with Index.open(settings) as index:
         rows = index.store.conn.execute(
-            "SELECT path, code, fatal FROM problems WHERE doc_pk IS NULL").fetchall()
+            "SELECT path, code, fatal FROM problems WHERE doc_pk IS NULL"
+        ).fetchall()
         assert {Path(r["path"]).name for r in rows} == {"empty.txt", "letter.docx"}
         assert all(r["fatal"] == 1 for r in rows)
     # a second run records each failing file once, not once per run
@@ -166,8 +181,11 @@ def test_exception_mid_ingest_leaves_a_consistent_index(tmp_path, settings):
     before = consistency(settings)
     more = {f"extra{i}": f"Extra document {i} on Kosovo and cyber incidents." for i in range(4)}
     with pytest.raises(RuntimeError, match="crashed"):
-        ingest(write_docs(tmp_path / "second", more), settings,
-               embedder=FailingEmbedder(64, fail_on_call=3))
+        ingest(
+            write_docs(tmp_path / "second", more),
+            settings,
+            embedder=FailingEmbedder(64, fail_on_call=3),
+        )
     after = consistency(settings)  # the FAISS file is stale; the reader rebuilt from SQLite
     assert after["documents"] == before["documents"] + 2
     with Index.open(settings) as index:
@@ -182,7 +200,9 @@ def test_exception_mid_ingest_leaves_a_consistent_index(tmp_path, settings):
     summary = ingest([tmp_path / "second"], settings)
     assert (summary.documents, summary.unchanged) == (2, 2)
     with Index.open(settings) as index:
-        assert json.loads(settings.manifest_path.read_text())["generation"] == index.store.generation
+        assert (
+            json.loads(settings.manifest_path.read_text())["generation"] == index.store.generation
+        )
 
 
 SLOW_INGEST = """
@@ -204,13 +224,16 @@ ingest([Path(sys.argv[2])], Settings(index_dir=Path(sys.argv[1]), model="hash:64
 
 def test_sigkill_mid_ingest_leaves_previous_index_intact(tmp_path, settings):
     ingest(write_docs(tmp_path / "first", TOPICS), settings)
-    many = {f"doc{i:02d}": f"Document {i} describes incident response team number {i}."
-            for i in range(15)}
+    many = {
+        f"doc{i:02d}": f"Document {i} describes incident response team number {i}."
+        for i in range(15)
+    }
     write_docs(tmp_path / "many", many)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     proc = subprocess.Popen(
         [sys.executable, "-c", SLOW_INGEST, str(settings.index_dir), str(tmp_path / "many")],
-        env=env, stderr=subprocess.PIPE,
+        env=env,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tiny_index import build_tiny_index
-
 from wbpolicy.index import Index
 from wbpolicy.models import Filters
 from wbpolicy.query import analyse
@@ -53,10 +52,20 @@ def test_to_json_has_the_cli_shape(tiny: Index) -> None:
     assert isinstance(res, SearchResult)
     assert data["query"] == "KOS-CERT" and data["mode"] == "hybrid"
     h = data["hits"][0]
-    assert {"rank", "doc_id", "title", "page", "pages", "section", "text", "score",
-            "citations"} <= set(h)
+    assert {
+        "rank",
+        "doc_id",
+        "title",
+        "page",
+        "pages",
+        "section",
+        "text",
+        "score",
+        "citations",
+    } <= set(h)
     assert h["citations"][1] == {
-        "marker": "66", "text": "Strategy and Action Plan 2016-2019",
+        "marker": "66",
+        "text": "Strategy and Action Plan 2016-2019",
         "url": "http://example.org/kos-strategy.pdf",
     }
     json.dumps(data)  # serialisable
@@ -81,8 +90,13 @@ def test_filters_apply_before_ranking(tiny: Index, mode: str) -> None:
     res = search(tiny, "cyber threats", top_k=10, mode=mode, filters=Filters(countries=("XK",)))
     assert {h.doc_id for h in res.hits} == {"report"}
     assert all(h.section == "4 State > 4.4 Kosovo*" for h in res.hits)
-    res = search(tiny, "cyber threats", top_k=3, mode=mode,
-                 filters=Filters(year_min=2014, year_max=2016, kinds=("report", "law")))
+    res = search(
+        tiny,
+        "cyber threats",
+        top_k=3,
+        mode=mode,
+        filters=Filters(year_min=2014, year_max=2016, kinds=("report", "law")),
+    )
     assert len(res.hits) == 3 and {h.doc_id for h in res.hits} <= {"report", "law-rs"}
     res = search(tiny, "cyber threats", top_k=3, mode=mode, filters=Filters(orgs=("ME",)))
     assert len(res.hits) == 3 and {h.doc_id for h in res.hits} == {"strategy-me"}
@@ -123,9 +137,12 @@ def test_duplicate_texts_dropped(tiny: Index) -> None:
     res = search(tiny, "awareness of cyber threats limited and basic", top_k=10, mode="lexical")
     texts = [h.text for h in res.hits]
     assert len(texts) == len(set(texts))
-    assert texts.count(
-        "Awareness of cyber threats among citizens of the region remains limited and basic."
-    ) == 1
+    assert (
+        texts.count(
+            "Awareness of cyber threats among citizens of the region remains limited and basic."
+        )
+        == 1
+    )
     assert [h.rank for h in res.hits] == list(range(1, len(res.hits) + 1))
 
 
@@ -167,8 +184,9 @@ def test_numbered_references_become_phrases() -> None:
 def test_fuse_with_absolute_floors() -> None:
     dense = [(1, 0.8), (2, 0.55), (3, 0.2)]
     lexical = [(2, 10.0), (4, 2.5)]
-    f = dict(fuse(dense, lexical, SearchSettings(fusion="weighted", dense_weight=0.5),
-                  floors=(0.3, 0.0)))
+    f = dict(
+        fuse(dense, lexical, SearchSettings(fusion="weighted", dense_weight=0.5), floors=(0.3, 0.0))
+    )
     # dense: (s - 0.3) / (max(0.8, DENSE_REF 0.6) - 0.3); below the floor counts 0, never < 0
     assert f[1] == pytest.approx(0.5 * 1.0)
     assert f[2] == pytest.approx(0.5 * 0.5 + 0.5 * 1.0)
@@ -189,7 +207,7 @@ def test_score_completion_scores_both_lists(tiny: Index) -> None:
     d_ids = {p for p, _ in dense}
     # every lexical-only candidate now has its true cosine in the dense list
     full_dense = dict(dense_search(tiny, a, 100, None))
-    for pid, score in d2[len(dense):]:
+    for pid, score in d2[len(dense) :]:
         assert pid in {p for p, _ in lex_top} and pid not in d_ids
         assert score == pytest.approx(full_dense[pid], abs=1e-5)
     # lexical scores below the cut-off are added only for dense candidates
@@ -197,9 +215,7 @@ def test_score_completion_scores_both_lists(tiny: Index) -> None:
     assert {p for p, _ in l2[1:]} == {p for p, _ in lex_more} & d_ids
 
 
-def test_off_focus_state_documents_step_back(
-    tiny: Index, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_off_focus_state_documents_step_back(tiny: Index, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
     import wbpolicy.search.rerank as R
@@ -210,10 +226,12 @@ def test_off_focus_state_documents_step_back(
     monkeypatch.setattr(R, "knowledge", lambda: only_me)
     s = SearchSettings(coverage_weight=0.0)
     conn = tiny.store.conn
-    rows = dict(conn.execute(
-        "SELECT d.doc_id, MIN(p.id) FROM passages p JOIN documents d ON d.id = p.doc_pk "
-        "WHERE p.kind = 'body' GROUP BY d.doc_id"
-    ).fetchall())
+    rows = dict(
+        conn.execute(
+            "SELECT d.doc_id, MIN(p.id) FROM passages p JOIN documents d ON d.id = p.doc_pk "
+            "WHERE p.kind = 'body' GROUP BY d.doc_id"
+        ).fetchall()
+    )
     head = [(rows["law-rs"], 0.5), (rows["strategy-me"], 0.5), (rows["report"], 0.5)]
     out = dict(R.rerank_head(tiny.reader, head, analyse("information security law"), s))
     assert out[rows["law-rs"]] == pytest.approx(0.5 - s.off_focus_penalty)

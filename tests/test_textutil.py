@@ -32,7 +32,7 @@ def test_split_sentences_respects_policy_abbreviations_and_urls() -> None:
     ]
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab. ?!\nA1\"")), max_size=80))
+@given(st.text(alphabet=st.sampled_from(list('ab. ?!\nA1"')), max_size=80))
 def test_sentence_spans_are_ordered_disjoint_and_cover_all_text(text: str) -> None:
     spans = split_sentences(text)
     pos = 0
@@ -63,7 +63,9 @@ def test_urls_lose_markdown_escapes_and_rejoin_across_lines() -> None:
     joined = join_wrapped_lines(
         ["available at: https://example.org/files/id/331398/", "Report+03-15-Final.pdf", "(2015)"]
     )
-    assert joined == "available at: https://example.org/files/id/331398/Report+03-15-Final.pdf (2015)"
+    assert (
+        joined == "available at: https://example.org/files/id/331398/Report+03-15-Final.pdf (2015)"
+    )
     assert join_wrapped_lines(["see http://example.org/a", "and then more"]) == (
         "see http://example.org/a and then more"
     )

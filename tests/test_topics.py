@@ -23,8 +23,14 @@ def test_every_topic_loads_and_matches_its_own_terms():
 
 def test_table1_rows_are_topics_in_report_order():
     rows = [t.table1 for t in load_topics().table1()]
-    assert rows == ["CS/IS Law", "Cybercrime (in) Law", "CS/IS Strategy", "n-CERT",
-                    "Substantial PPP", "CB/Education"]
+    assert rows == [
+        "CS/IS Law",
+        "Cybercrime (in) Law",
+        "CS/IS Strategy",
+        "n-CERT",
+        "Substantial PPP",
+        "CB/Education",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,9 @@ def chunk(
                 units = _row_units(blocks[i], i, starts[i], count_tokens)
                 spans.extend(("table", g) for g in _pack(units, max_tokens, min_tokens))
         else:
-            units = [u for i in idxs for u in _sentence_units(blocks[i], i, starts[i], count_tokens)]
+            units = [
+                u for i in idxs for u in _sentence_units(blocks[i], i, starts[i], count_tokens)
+            ]
             spans.extend(("body", g) for g in _pack(units, max_tokens, min_tokens))
 
     cites = _absolute_citations(blocks, starts)
@@ -218,8 +220,9 @@ def _page_breaks(
 ) -> tuple[tuple[int, int], ...]:
     """``(offset, page)`` pairs relative to the passage text ``[a, b)``: the text from offset on
     is on page; the first pair is ``(0, page of the first character)``."""
-    marks = sorted((starts[bi] + off, p) for bi in range(b0, b1 + 1)
-                   for off, p in blocks[bi].page_breaks)
+    marks = sorted(
+        (starts[bi] + off, p) for bi in range(b0, b1 + 1) for off, p in blocks[bi].page_breaks
+    )
     first = blocks[b0].page_at(max(a - starts[b0], 0))
     out = [(0, first)]
     for off, p in marks:

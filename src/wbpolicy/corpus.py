@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from wbpolicy.settings import _project_root
+
 from .errors import OfflineError, WbpolicyError
 from .fsutil import sha256_file
 
@@ -114,10 +115,18 @@ class CorpusManifest:
 
 def _entry_from_json(d: dict) -> ManifestEntry:
     return ManifestEntry(
-        doc_id=d["doc_id"], file=d["file"], title=d["title"], kind=d["kind"],
-        country=d.get("country"), year=d.get("year"), language=d.get("language"),
-        format=d["format"], sha256=d["sha256"], url=d.get("url"),
-        cited_in_report=d.get("cited_in_report"), derived=bool(d.get("derived", False)),
+        doc_id=d["doc_id"],
+        file=d["file"],
+        title=d["title"],
+        kind=d["kind"],
+        country=d.get("country"),
+        year=d.get("year"),
+        language=d.get("language"),
+        format=d["format"],
+        sha256=d["sha256"],
+        url=d.get("url"),
+        cited_in_report=d.get("cited_in_report"),
+        derived=bool(d.get("derived", False)),
         bytes=d.get("bytes"),
     )
 
@@ -136,8 +145,6 @@ def default_fetch_dir() -> Path:
     return (root if root else Path.cwd()) / "corpus" / "files"
 
 
-
-
 # ---------------------------------------------------------------------------------------------
 # building the manifest from the shared corpus metadata
 # ---------------------------------------------------------------------------------------------
@@ -149,7 +156,8 @@ def source_url(source: dict | None) -> str | None:
         return None
     ref = source.get("commit") or "HEAD"
     return "https://raw.githubusercontent.com/{}/{}/{}".format(
-        quote(source["repo"], safe="/"), quote(ref, safe=""), quote(source["path"], safe="/"))
+        quote(source["repo"], safe="/"), quote(ref, safe=""), quote(source["path"], safe="/")
+    )
 
 
 def normalise_kind(shared_kind: str, file: str) -> str:
@@ -166,21 +174,23 @@ def entries_from_shared(shared: list[dict]) -> list[ManifestEntry]:
     """Manifest entries from the shared ``MANIFEST.json`` records (metadata only)."""
     out = []
     for d in shared:
-        out.append(ManifestEntry(
-            doc_id=Path(d["file"]).stem,
-            file=d["file"],
-            title=d["title"],
-            kind=normalise_kind(d.get("kind", "other"), d["file"]),
-            country=d.get("country"),
-            year=d.get("year"),
-            language=d.get("language"),
-            format=d.get("format") or Path(d["file"]).suffix.lstrip(".").lower(),
-            sha256=d["sha256"],
-            url=source_url(d.get("source")),
-            cited_in_report=d.get("cited_in_report"),
-            derived=bool(d.get("conversion")),
-            bytes=d.get("bytes"),
-        ))
+        out.append(
+            ManifestEntry(
+                doc_id=Path(d["file"]).stem,
+                file=d["file"],
+                title=d["title"],
+                kind=normalise_kind(d.get("kind", "other"), d["file"]),
+                country=d.get("country"),
+                year=d.get("year"),
+                language=d.get("language"),
+                format=d.get("format") or Path(d["file"]).suffix.lstrip(".").lower(),
+                sha256=d["sha256"],
+                url=source_url(d.get("source")),
+                cited_in_report=d.get("cited_in_report"),
+                derived=bool(d.get("conversion")),
+                bytes=d.get("bytes"),
+            )
+        )
     return sorted(out, key=lambda e: e.file)
 
 
@@ -205,8 +215,9 @@ class CorpusCheck:
     @property
     def files(self) -> list[Path]:
         """Every document file to ingest: present, changed and unknown ones."""
-        return sorted([p for _, p in self.present] + [p for _, p, _ in self.changed]
-                      + list(self.unknown))
+        return sorted(
+            [p for _, p in self.present] + [p for _, p, _ in self.changed] + list(self.unknown)
+        )
 
     @property
     def ok(self) -> bool:
@@ -215,16 +226,22 @@ class CorpusCheck:
     def describe(self) -> list[str]:
         """Human-readable summary lines (for stderr)."""
         total = len(self.present) + len(self.missing) + len(self.changed)
-        lines = [(f"{self.src_dir}: {len(self.present)} of {total} manifest documents present "
-                 "and intact")]
+        lines = [
+            (
+                f"{self.src_dir}: {len(self.present)} of {total} manifest documents present "
+                "and intact"
+            )
+        ]
         for e in self.missing:
             lines.append(f"  missing: {e.file}")
         for e, p, actual in self.changed:
             lines.append(f"  changed (sha256 {actual[:12]}..., manifest {e.sha256[:12]}...): {p}")
         if self.unknown:
-            lines.append(f"  {len(self.unknown)} file(s) not in the manifest: "
-                         + ", ".join(p.name for p in self.unknown[:10])
-                         + (" ..." if len(self.unknown) > 10 else ""))
+            lines.append(
+                f"  {len(self.unknown)} file(s) not in the manifest: "
+                + ", ".join(p.name for p in self.unknown[:10])
+                + (" ..." if len(self.unknown) > 10 else "")
+            )
         return lines
 
 
@@ -235,9 +252,13 @@ def import_corpus(src_dir: Path | str, manifest: CorpusManifest | None = None) -
     if not src.is_dir():
         raise WbpolicyError(f"corpus folder not found: {src}")
     manifest = manifest if manifest is not None else CorpusManifest.load()
-    files = [p for p in sorted(src.rglob("*")) if p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(src).parts)
-             and p.name.lower() not in SKIP_FILES]
+    files = [
+        p
+        for p in sorted(src.rglob("*"))
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(src).parts)
+        and p.name.lower() not in SKIP_FILES
+    ]
     by_rel = {p.relative_to(src).as_posix(): p for p in files}
     by_name: dict[str, list[Path]] = {}
     for p in files:
@@ -331,8 +352,15 @@ def fetch(
     st = _FetchState()
     for e in entries:
         _notify(progress, e.doc_id, _fetch_one(e, dest / e.file, timeout, st))
-    return FetchReport(dest, tuple(st.downloaded), tuple(st.present), tuple(st.no_url),
-                       tuple(st.not_fetchable), tuple(st.failed), st.nbytes)
+    return FetchReport(
+        dest,
+        tuple(st.downloaded),
+        tuple(st.present),
+        tuple(st.no_url),
+        tuple(st.not_fetchable),
+        tuple(st.failed),
+        st.nbytes,
+    )
 
 
 def _fetch_one(e: ManifestEntry, target: Path, timeout: float, st: _FetchState) -> str:
@@ -362,8 +390,13 @@ def _fetch_one(e: ManifestEntry, target: Path, timeout: float, st: _FetchState) 
         return "failed"
     actual = hashlib.sha256(data).hexdigest()
     if actual != e.sha256:
-        st.failed.append((e.doc_id, f"sha256 mismatch: expected {e.sha256[:12]}..., got "
-                                    f"{actual[:12]}... ({len(data)} bytes); not written"))
+        st.failed.append(
+            (
+                e.doc_id,
+                f"sha256 mismatch: expected {e.sha256[:12]}..., got "
+                f"{actual[:12]}... ({len(data)} bytes); not written",
+            )
+        )
         return "mismatch"
     _atomic_write(target, data)
     st.downloaded.append(e.doc_id)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write(path: Path | str, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path | str, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp_path)`` and move the result onto ``path`` atomically.
 
     A crash at any moment leaves either the old file or the new one, never a torn file.

@@ -103,9 +103,14 @@ class _Tally:
     failed: list[str] = field(default_factory=list)
 
     def summary(self) -> IngestSummary:
-        return IngestSummary(documents=self.documents, unchanged=self.unchanged, pages=self.pages,
-                             passages=self.passages, problems=tuple(self.problems),
-                             failed=tuple(self.failed))
+        return IngestSummary(
+            documents=self.documents,
+            unchanged=self.unchanged,
+            pages=self.pages,
+            passages=self.passages,
+            problems=tuple(self.problems),
+            failed=tuple(self.failed),
+        )
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,15 @@ class _Job:
     entry: Any
 
 
-def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: Embedder | None = None,
-           progress: Progress | None = None, force: bool = False,
-           metadata: MetadataLookup | None = None) -> IngestSummary:
+def ingest(
+    paths: Iterable[Path | str],
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
+    metadata: MetadataLookup | None = None,
+) -> IngestSummary:
     """Index ``paths`` (files or folders, recursive).  ``force`` re-indexes unchanged files and
     allows switching the index to another embedding model (every stored passage is re-embedded).
     ``metadata(path, sha256)`` gives a file's known metadata (default: the corpus manifest)."""
@@ -139,14 +150,25 @@ def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: Embedde
         run_id = writer.start_run()
         tally = _Tally()
         try:
-            _run(index, writer, files, embedder, settings, run_id, tally, progress, force,
-                 metadata or _manifest_lookup())
+            _run(
+                index,
+                writer,
+                files,
+                embedder,
+                settings,
+                run_id,
+                tally,
+                progress,
+                force,
+                metadata or _manifest_lookup(),
+            )
         except KeyboardInterrupt:
             writer.finish_run(run_id, "interrupted", tally.summary())
             raise
         except BaseException as exc:
-            writer.finish_run(run_id, "failed", tally.summary(),
-                              error=f"{type(exc).__name__}: {exc}")
+            writer.finish_run(
+                run_id, "failed", tally.summary(), error=f"{type(exc).__name__}: {exc}"
+            )
             raise
         if progress:
             progress("vectors", "", len(files), len(files))
@@ -161,9 +183,18 @@ def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: Embedde
         index.close()
 
 
-def _run(index: Index, writer: Writer, files: Sequence[Path], embedder: Embedder,
-         settings: Settings, run_id: int, tally: _Tally, progress: Progress | None, force: bool,
-         lookup: MetadataLookup) -> None:
+def _run(
+    index: Index,
+    writer: Writer,
+    files: Sequence[Path],
+    embedder: Embedder,
+    settings: Settings,
+    run_id: int,
+    tally: _Tally,
+    progress: Progress | None,
+    force: bool,
+    lookup: MetadataLookup,
+) -> None:
     chunking = chunking_settings(settings)
     key = index_key(embedder.model_id, chunking)
     jobs = list(_jobs(writer, files, key, force, lookup, tally, run_id, progress))
@@ -176,8 +207,9 @@ def _run(index: Index, writer: Writer, files: Sequence[Path], embedder: Embedder
         prepared = _prepare(job, extracted, embedder, settings.chunk, key)
         if progress:
             progress("write", str(job.path), job.position, len(files))
-        writer.write_document(prepared, model_id=embedder.model_id, dim=embedder.dim,
-                              chunking=chunking, run_id=run_id)
+        writer.write_document(
+            prepared, model_id=embedder.model_id, dim=embedder.dim, chunking=chunking, run_id=run_id
+        )
         tally.documents += 1
         tally.pages += len(extracted.pages)
         tally.passages += len(prepared.passages)
@@ -186,8 +218,16 @@ def _run(index: Index, writer: Writer, files: Sequence[Path], embedder: Embedder
         progress("done", "", len(files), len(files))
 
 
-def _jobs(writer: Writer, files: Sequence[Path], key: str, force: bool, lookup: MetadataLookup,
-          tally: _Tally, run_id: int, progress: Progress | None) -> Iterator[_Job]:
+def _jobs(
+    writer: Writer,
+    files: Sequence[Path],
+    key: str,
+    force: bool,
+    lookup: MetadataLookup,
+    tally: _Tally,
+    run_id: int,
+    progress: Progress | None,
+) -> Iterator[_Job]:
     """The files that need work, in order; unchanged ones are counted, unreadable ones failed."""
     seen: set[str] = set()
     for i, path in enumerate(files):
@@ -250,8 +290,9 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _extractions(jobs: list[_Job], settings: Settings
-                 ) -> Iterator[tuple[_Job, Extraction | ExtractionError]]:
+def _extractions(
+    jobs: list[_Job], settings: Settings
+) -> Iterator[tuple[_Job, Extraction | ExtractionError]]:
     """Extractions in job order; with several files, computed ahead in worker processes."""
     workers = _workers(settings, jobs)
     if workers <= 1:
@@ -278,13 +319,15 @@ def _extractions(jobs: list[_Job], settings: Settings
             raise
 
 
-def _result(job: _Job, fut: Future[Extraction | ExtractionError]
-            ) -> tuple[_Job, Extraction | ExtractionError]:
+def _result(
+    job: _Job, fut: Future[Extraction | ExtractionError]
+) -> tuple[_Job, Extraction | ExtractionError]:
     try:
         return job, fut.result()
     except Exception as exc:  # noqa: BLE001 - a worker that died takes only its own file
-        return job, ExtractionError(job.path, "corrupt",
-                                    f"could not be read: {type(exc).__name__}: {exc}")
+        return job, ExtractionError(
+            job.path, "corrupt", f"could not be read: {type(exc).__name__}: {exc}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -329,10 +372,16 @@ def document_metadata(job: _Job, extraction: Extraction) -> Document:
         years = _YEAR.findall(job.path.stem)
         year = int(years[0]) if years else None
     return Document(
-        doc_id=job.doc_id, title=title, kind=kind or "other", country=country, year=year,
+        doc_id=job.doc_id,
+        title=title,
+        kind=kind or "other",
+        country=country,
+        year=year,
         language=getattr(entry, "language", None) or extraction.language,
-        source_url=getattr(entry, "url", None), path=str(job.path.resolve()),
-        format=extraction.format, sha256=job.sha256,
+        source_url=getattr(entry, "url", None),
+        path=str(job.path.resolve()),
+        format=extraction.format,
+        sha256=job.sha256,
     )
 
 
@@ -340,22 +389,31 @@ def document_metadata(job: _Job, extraction: Extraction) -> Document:
 # per-document work outside the transaction
 
 
-def _prepare(job: _Job, extraction: Extraction, embedder: Embedder, c: ChunkSettings,
-             key: str) -> PreparedDocument:
+def _prepare(
+    job: _Job, extraction: Extraction, embedder: Embedder, c: ChunkSettings, key: str
+) -> PreparedDocument:
     from wbpolicy.enrich.classify import passage_countries
 
     doc = document_metadata(job, extraction)
     passages = chunk(extraction, embedder.count_tokens, c.max_tokens, c.min_tokens)
     entities = _tag([p.text for p in passages])
-    countries = [dict(passage_countries(p.section, doc.country, ents))
-                 for p, ents in zip(passages, entities, strict=True)]
+    countries = [
+        dict(passage_countries(p.section, doc.country, ents))
+        for p, ents in zip(passages, entities, strict=True)
+    ]
     vectors = embedder.embed([embedding_input(p, doc.title, c) for p in passages], "passage")
     return PreparedDocument(
-        doc=doc, extraction=extraction, passages=passages, entities=entities,
-        countries=countries, vectors=vectors, index_key=key,
+        doc=doc,
+        extraction=extraction,
+        passages=passages,
+        entities=entities,
+        countries=countries,
+        vectors=vectors,
+        index_key=key,
         entity_names=_entity_names(entities),
-        title_instruments=tuple(e.id for e in _tag([doc.title])[0]
-                                if e.label == "INSTRUMENT" and e.id),
+        title_instruments=tuple(
+            e.id for e in _tag([doc.title])[0] if e.label == "INSTRUMENT" and e.id
+        ),
     )
 
 
@@ -385,8 +443,9 @@ def _entity_names(entities: list[list[Entity]]) -> dict[str, str]:
 # model switches and removal
 
 
-def _check_or_switch_model(index: Index, embedder: Embedder, force: bool,
-                           settings: Settings) -> None:
+def _check_or_switch_model(
+    index: Index, embedder: Embedder, force: bool, settings: Settings
+) -> None:
     try:
         index.check_model(embedder.model_id)
         return
@@ -398,12 +457,25 @@ def _check_or_switch_model(index: Index, embedder: Embedder, force: bool,
     rows = writer.passages_for_embedding()
     if not rows:
         return
-    inputs = [embedding_input(
-        Passage(r["text"], "body", tuple(r["section"].split(" > ")) if r["section"] else (),
-                (), 0, 0), r["title"], settings.chunk) for r in rows]
+    inputs = [
+        embedding_input(
+            Passage(
+                r["text"],
+                "body",
+                tuple(r["section"].split(" > ")) if r["section"] else (),
+                (),
+                0,
+                0,
+            ),
+            r["title"],
+            settings.chunk,
+        )
+        for r in rows
+    ]
     vecs = embedder.embed(inputs, "passage")
-    writer.replace_embeddings([r["id"] for r in rows], vecs, model_id=embedder.model_id,
-                              dim=embedder.dim)
+    writer.replace_embeddings(
+        [r["id"] for r in rows], vecs, model_id=embedder.model_id, dim=embedder.dim
+    )
 
 
 def remove(doc_id: str, settings: Settings) -> None:
@@ -417,4 +489,3 @@ def remove(doc_id: str, settings: Settings) -> None:
         index.rebuild_vectors()
     finally:
         index.close()
-

@@ -24,7 +24,9 @@ class Problem:
     """Something wrong with one input file.  ``fatal`` problems mean the file was not indexed."""
 
     path: str
-    code: str  # encrypted | no-text | garbage-text | corrupt | empty | unsupported | partial-text ...
+    code: (
+        str  # encrypted | no-text | garbage-text | corrupt | empty | unsupported | partial-text ...
+    )
     message: str
     pages: tuple[int, ...] = ()
     fatal: bool = False
@@ -48,13 +50,16 @@ class Citation:
     text: str
     url: str | None  # first URL of the footnote, if any
     page: int  # page the footnote is printed on
-    offset: int = 0  # character offset of the marker in the holder's text (marker removed from text)
+    offset: int = (
+        0  # character offset of the marker in the holder's text (marker removed from text)
+    )
     urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Block:
-    """A run of body text of one kind under one section: a paragraph, heading, list item, table text.
+    """A run of body text of one kind under one section: a paragraph, heading, list item, table
+    text.
 
     ``page_breaks`` lists ``(offset, page)`` pairs: the text from ``offset`` on is on ``page``;
     the first pair is always ``(0, pages[0])``.  A paragraph continued across a page break has two.
@@ -123,8 +128,11 @@ class Passage:
     is_toc: bool = False
 
     def page_at(self, offset: int) -> int | None:
-        return page_at(self.page_breaks, offset) if self.page_breaks else (
-            self.pages[0] if self.pages else None)
+        return (
+            page_at(self.page_breaks, offset)
+            if self.page_breaks
+            else (self.pages[0] if self.pages else None)
+        )
 
 
 def page_at(breaks: tuple[tuple[int, int], ...] | list[tuple[int, int]], offset: int) -> int:
@@ -246,8 +254,13 @@ class Filters:
 
     def is_empty(self) -> bool:
         return not (
-            self.doc_ids or self.kinds or self.countries or self.orgs or self.instruments
-            or self.year_min is not None or self.year_max is not None
+            self.doc_ids
+            or self.kinds
+            or self.countries
+            or self.orgs
+            or self.instruments
+            or self.year_min is not None
+            or self.year_max is not None
         )
 
 

@@ -141,7 +141,10 @@ class SearchSettings:
     bm25_weights: tuple[float, float, float] = (1.0, 0.4, 0.1)
     # bonus for passages about a country the query names, by how the country was assigned
     country_boost: tuple[tuple[str, float], ...] = (
-        ("section", 0.12), ("document", 0.08), ("mention", 0.04))
+        ("section", 0.12),
+        ("document", 0.08),
+        ("mention", 0.04),
+    )
     # penalty for a passage about other states only, when the query names a country
     country_mismatch: float = 0.1
     # bonus for the passage kind the query asks for (a footnote or URL; a table)

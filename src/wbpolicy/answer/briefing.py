@@ -40,9 +40,17 @@ class Reference:
     linked_doc_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"number": self.number, "kind": self.kind, "text": self.text, "url": self.url,
-                "doc_id": self.doc_id, "title": self.title, "marker": self.marker,
-                "page": self.page, "linked_doc_id": self.linked_doc_id}
+        return {
+            "number": self.number,
+            "kind": self.kind,
+            "text": self.text,
+            "url": self.url,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "marker": self.marker,
+            "page": self.page,
+            "linked_doc_id": self.linked_doc_id,
+        }
 
     def to_markdown(self) -> str:
         if self.kind == "document":
@@ -73,21 +81,40 @@ class _References:
 
     def for_item(self, it: AnswerItem) -> tuple[int, ...]:
         doc = self.docs.get(it.doc_id)
-        nums = [self._add(("doc", it.doc_id), lambda n: Reference(
-            n, "document", it.title, doc.source_url if doc else None, it.doc_id, it.title))]
+        nums = [
+            self._add(
+                ("doc", it.doc_id),
+                lambda n: Reference(
+                    n, "document", it.title, doc.source_url if doc else None, it.doc_id, it.title
+                ),
+            )
+        ]
         for c in it.citations:
-            nums.append(self._add(("fn", it.doc_id, c.marker, c.text), lambda n, c=c: Reference(
-                n, "footnote", c.text, c.url, it.doc_id, it.title, c.marker, c.page,
-                c.linked_doc_id)))
+            nums.append(
+                self._add(
+                    ("fn", it.doc_id, c.marker, c.text),
+                    lambda n, c=c: Reference(
+                        n,
+                        "footnote",
+                        c.text,
+                        c.url,
+                        it.doc_id,
+                        it.title,
+                        c.marker,
+                        c.page,
+                        c.linked_doc_id,
+                    ),
+                )
+            )
             if c.linked_doc_id and c.linked_doc_id in self.docs:
                 d = self.docs[c.linked_doc_id]
-                self._add(("doc", d.doc_id), lambda n, d=d: Reference(
-                    n, "document", d.title, d.source_url, d.doc_id, d.title))
+                self._add(
+                    ("doc", d.doc_id),
+                    lambda n, d=d: Reference(
+                        n, "document", d.title, d.source_url, d.doc_id, d.title
+                    ),
+                )
         return tuple(nums)
-
-
-def _cites_inline(cites: Sequence[CitedNote]) -> str:
-    return "".join(f" [fn {c.marker}]" for c in cites)
 
 
 @dataclass(frozen=True)
@@ -115,9 +142,15 @@ class Brief:
 
     def to_markdown(self) -> str:
         t = self.topic
-        lines = [f"# Briefing: {t.label}", "",
-                 (f"Topic `{t.id}` — terms: {', '.join(t.terms[:8])}. Every quote is verbatim "
-                 "from the indexed documents; numbers in brackets point to the references."), ""]
+        lines = [
+            f"# Briefing: {t.label}",
+            "",
+            (
+                f"Topic `{t.id}` — terms: {', '.join(t.terms[:8])}. Every quote is verbatim "
+                "from the indexed documents; numbers in brackets point to the references."
+            ),
+            "",
+        ]
         for sec in self.sections:
             lines += [f"## {sec.name} ({sec.country})", ""]
             if not sec.quotes:
@@ -136,33 +169,67 @@ class Brief:
     def to_csv(self) -> str:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["country", "rank", "text", "doc_id", "title", "kind", "page", "section",
-                    "group", "citations", "refs"])
+        w.writerow(
+            [
+                "country",
+                "rank",
+                "text",
+                "doc_id",
+                "title",
+                "kind",
+                "page",
+                "section",
+                "group",
+                "citations",
+                "refs",
+            ]
+        )
         for sec in self.sections:
             if not sec.quotes:
                 w.writerow([sec.country, "", NO_EVIDENCE, "", "", "", "", "", "", "", ""])
             for rank, q in enumerate(sec.quotes, start=1):
                 it = q.item
                 cites = "; ".join(f"{c.marker}: {normalise_ws(c.text)}" for c in it.citations)
-                w.writerow([sec.country, rank, it.text, it.doc_id, it.title, it.doc_kind or "",
-                            it.page if it.page is not None else "", it.section or "",
-                            it.group_label, cites, " ".join(map(str, q.refs))])
+                w.writerow(
+                    [
+                        sec.country,
+                        rank,
+                        it.text,
+                        it.doc_id,
+                        it.title,
+                        it.doc_kind or "",
+                        it.page if it.page is not None else "",
+                        it.section or "",
+                        it.group_label,
+                        cites,
+                        " ".join(map(str, q.refs)),
+                    ]
+                )
         return buf.getvalue()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "topic": self.topic.to_json(),
             "countries": [
-                {"country": s.country, "name": s.name, "message": s.message,
-                 "quotes": [q.to_json() for q in s.quotes]}
+                {
+                    "country": s.country,
+                    "name": s.name,
+                    "message": s.message,
+                    "quotes": [q.to_json() for q in s.quotes],
+                }
                 for s in self.sections
             ],
             "references": [r.to_json() for r in self.references],
         }
 
 
-def brief(index: Index, topic: str | Topic, countries: Sequence[str] | None = None,
-          per_country: int | None = None, settings: BriefSettings | None = None) -> Brief:
+def brief(
+    index: Index,
+    topic: str | Topic,
+    countries: Sequence[str] | None = None,
+    per_country: int | None = None,
+    settings: BriefSettings | None = None,
+) -> Brief:
     s = settings or BriefSettings()
     t = resolve_topic(topic)
     refs = _References(index)
@@ -172,5 +239,3 @@ def brief(index: Index, topic: str | Topic, countries: Sequence[str] | None = No
         quotes = tuple(Quote(it, refs.for_item(it)) for it in items)
         sections.append(CountrySection(c, country_label(c), quotes, None if quotes else message))
     return Brief(t, tuple(sections), tuple(refs.refs))
-
-

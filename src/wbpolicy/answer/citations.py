@@ -27,8 +27,12 @@ class CitationLinker:
     own document) the footnote names the state and every distinctive word of the document's
     file name (e.g. ``Strategjia_per_Mbrojtjen_Kibernetike.pdf``)."""
 
-    def __init__(self, docs: dict[str, Document], doc_instruments: dict[str, set[str]],
-                 mentions_of: Callable[[str, str], list[Entity] | None]) -> None:
+    def __init__(
+        self,
+        docs: dict[str, Document],
+        doc_instruments: dict[str, set[str]],
+        mentions_of: Callable[[str, str], list[Entity] | None],
+    ) -> None:
         self.docs = docs
         self.mentions_of = mentions_of
         self.doc_instruments = doc_instruments
@@ -42,8 +46,9 @@ class CitationLinker:
         if not isinstance(linker, CitationLinker):
             index.cache = {k: v for k, v in index.cache.items() if k[0] != "linker"}
             reader = index.reader
-            linker = index.cache[key] = cls(reader.documents(), reader.document_instruments(),
-                                            reader.footnote_entities)
+            linker = index.cache[key] = cls(
+                reader.documents(), reader.document_instruments(), reader.footnote_entities
+            )
         return linker
 
     def link(self, cit: Citation, from_doc: str) -> CitedNote:
@@ -52,8 +57,12 @@ class CitationLinker:
             self._memo[key] = self._find(cit, from_doc)
         found = self._memo[key]
         return CitedNote(
-            marker=cit.marker, text=cit.text, url=cit.url, page=cit.page or None,
-            urls=tuple(cit.urls), linked_doc_id=found[0] if found else None,
+            marker=cit.marker,
+            text=cit.text,
+            url=cit.url,
+            page=cit.page or None,
+            urls=tuple(cit.urls),
+            linked_doc_id=found[0] if found else None,
             linked_title=found[1] if found else None,
         )
 
@@ -131,8 +140,11 @@ _FILE_WORDS = frozenset({"pdf", "html", "htm", "doc", "docx", "php", "aspx", "as
 def _url_path_words(url: str) -> str:
     parsed = urllib.parse.urlparse(url if "://" in url else "http://" + url)
     path = urllib.parse.unquote(parsed.path + " " + parsed.query).replace("\\", " ")
-    return " ".join(w for w in re.split(r"[^0-9A-Za-z\u00c0-\u024f]+", path)
-                    if w and w.lower() not in _FILE_WORDS)
+    return " ".join(
+        w
+        for w in re.split(r"[^0-9A-Za-z\u00c0-\u024f]+", path)
+        if w and w.lower() not in _FILE_WORDS
+    )
 
 
 def _stem_words(doc: Document) -> set[str]:
@@ -141,8 +153,9 @@ def _stem_words(doc: Document) -> set[str]:
     name = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0] if doc.path else doc.doc_id
     words = _URL_WORD.findall(fold(name))
     country = fold(doc.country or "")
-    return {w for w in words if len(w) >= 4 and not w.isdigit() and w != country
-            and w not in _STEM_STOP}
+    return {
+        w for w in words if len(w) >= 4 and not w.isdigit() and w != country and w not in _STEM_STOP
+    }
 
 
 def _norm_url(url: str) -> str:
@@ -150,5 +163,3 @@ def _norm_url(url: str) -> str:
     u = re.sub(r"^[a-z]+://", "", u)
     u = re.sub(r"^www\.", "", u)
     return u.rstrip("/")
-
-

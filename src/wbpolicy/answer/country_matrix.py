@@ -47,9 +47,13 @@ class Cell:
         return f"“{normalise_ws(it.text)}” {format_source(it)}{cites_inline(it.citations)}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"country": self.country, "topic": self.topic, "table1": self.table1,
-                "evidence": self.item.to_json() if self.item else None,
-                "text": self.text()}
+        return {
+            "country": self.country,
+            "topic": self.topic,
+            "table1": self.table1,
+            "evidence": self.item.to_json() if self.item else None,
+            "text": self.text(),
+        }
 
 
 @dataclass(frozen=True)
@@ -79,45 +83,69 @@ class Matrix:
     def to_csv(self) -> str:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["country", "topic", "table1", "evidence", "doc_id", "title", "page",
-                    "section", "citations"])
+        w.writerow(
+            [
+                "country",
+                "topic",
+                "table1",
+                "evidence",
+                "doc_id",
+                "title",
+                "page",
+                "section",
+                "citations",
+            ]
+        )
         for c in self.countries:
             for t in self.topics:
                 cell = self.cell(c, t.id)
                 it = cell.item
-                w.writerow([
-                    c, t.id, cell.table1 or "", it.text if it else NO_EVIDENCE,
-                    it.doc_id if it else "", it.title if it else "",
-                    it.page if it and it.page is not None else "", it.section or "" if it else "",
-                    "; ".join(f"{x.marker}: {normalise_ws(x.text)}" for x in it.citations)
-                    if it else "",
-                ])
+                w.writerow(
+                    [
+                        c,
+                        t.id,
+                        cell.table1 or "",
+                        it.text if it else NO_EVIDENCE,
+                        it.doc_id if it else "",
+                        it.title if it else "",
+                        it.page if it and it.page is not None else "",
+                        it.section or "" if it else "",
+                        "; ".join(f"{x.marker}: {normalise_ws(x.text)}" for x in it.citations)
+                        if it
+                        else "",
+                    ]
+                )
         return buf.getvalue()
 
     def to_html(self) -> str:
         e = html.escape
-        out = ["<table class=\"wbpolicy-matrix\">", "<thead><tr><th>Country</th>"]
+        out = ['<table class="wbpolicy-matrix">', "<thead><tr><th>Country</th>"]
         out += [f"<th>{e(self._heading(t))}</th>" for t in self.topics]
         out.append("</tr></thead><tbody>")
         for c in self.countries:
             out.append(f"<tr><th>{e(country_label(c))} ({e(c)})</th>")
             for t in self.topics:
                 cell = self.cell(c, t.id)
-                mark = (f"<span class=\"table1\">Table 1: {e(cell.table1)}</span><br>"
-                        if cell.table1 else "")
+                mark = (
+                    f'<span class="table1">Table 1: {e(cell.table1)}</span><br>'
+                    if cell.table1
+                    else ""
+                )
                 if cell.item is None:
-                    out.append(f"<td class=\"none\">{mark}{e(NO_EVIDENCE)}</td>")
+                    out.append(f'<td class="none">{mark}{e(NO_EVIDENCE)}</td>')
                     continue
                 it = cell.item
                 notes = "".join(
                     f"<li>fn {e(x.marker)}: {e(normalise_ws(x.text))}"
-                    + (f" <a href=\"{e(x.url)}\">{e(x.url)}</a>" if x.url else "") + "</li>"
+                    + (f' <a href="{e(x.url)}">{e(x.url)}</a>' if x.url else "")
+                    + "</li>"
                     for x in it.citations
                 )
                 out.append(
                     f"<td>{mark}<blockquote>{e(normalise_ws(it.text))}</blockquote>"
                     f"<cite>{e(format_source(it))}</cite>"
-                    + (f"<ul>{notes}</ul>" if notes else "") + "</td>"
+                    + (f"<ul>{notes}</ul>" if notes else "")
+                    + "</td>"
                 )
             out.append("</tr>")
         out.append("</tbody></table>")
@@ -131,9 +159,12 @@ class Matrix:
         }
 
 
-def matrix(index: Index, topics: Sequence[str | Topic] | None = None,
-           countries: Sequence[str] | None = None, settings: BriefSettings | None = None
-           ) -> Matrix:
+def matrix(
+    index: Index,
+    topics: Sequence[str | Topic] | None = None,
+    countries: Sequence[str] | None = None,
+    settings: BriefSettings | None = None,
+) -> Matrix:
     """Country x topic evidence; defaults to the report's Table 1 rows.  Where the index holds
     the report's Table 1, each cell also carries the report's own mark, so the two can be
     checked against each other."""
@@ -162,25 +193,33 @@ def marks_from_tables(tables: list[list[list[str]]]) -> dict[tuple[str, str], st
     wanted = {fold(t.table1): t.table1 for t in know.topics.table1() if t.table1}
     out: dict[tuple[str, str], str] = {}
     for rows in tables:
-        header_i = next((i for i, r in enumerate(rows)
-                         if sum(1 for x in r if x.strip().upper() in columns) >= 3), None)
+        header_i = next(
+            (
+                i
+                for i, r in enumerate(rows)
+                if sum(1 for x in r if x.strip().upper() in columns) >= 3
+            ),
+            None,
+        )
         if header_i is None:
             continue
         header = rows[header_i]
-        codes = [columns[x.strip().upper()] for x in header
-                 if x.strip().upper() in columns]
-        for r in rows[header_i + 1:]:
+        codes = [columns[x.strip().upper()] for x in header if x.strip().upper() in columns]
+        for r in rows[header_i + 1 :]:
             label = next((x for x in r if x.strip()), "")
             key = wanted.get(fold(normalise_ws(label)))
             if key is None:
                 continue
-            values = [x.strip() for x in r[r.index(label) + 1:]]
+            values = [x.strip() for x in r[r.index(label) + 1 :]]
             if len(values) > len(codes):  # trailing empty cells
-                values = values[:len(codes)]
+                values = values[: len(codes)]
             if len(values) != len(codes):
                 # a header cell missing or merged: align by position as a last resort
-                cols = {j: columns[x.strip().upper()] for j, x in enumerate(header)
-                        if x.strip().upper() in columns}
+                cols = {
+                    j: columns[x.strip().upper()]
+                    for j, x in enumerate(header)
+                    if x.strip().upper() in columns
+                }
                 values = [r[j].strip() if j < len(r) else "" for j in cols]
                 codes = list(cols.values())
             # the label column is the row's first cell whether or not the header row leaves an

@@ -60,8 +60,17 @@ class Tables:
     doc_instruments: dict[str, set[str]]
 
 
-def select(index: Index, q: Query, topics: Sequence[Topic], candidates: Sequence[Candidate],
-           s: AnswerSettings, *, max_items: int, per_doc: int, relative: float) -> list[Sentence]:
+def select(
+    index: Index,
+    q: Query,
+    topics: Sequence[Topic],
+    candidates: Sequence[Candidate],
+    s: AnswerSettings,
+    *,
+    max_items: int,
+    per_doc: int,
+    relative: float,
+) -> list[Sentence]:
     """The sentences to quote, best document first; [] to abstain."""
     if not candidates:
         return []
@@ -100,8 +109,13 @@ def select(index: Index, q: Query, topics: Sequence[Topic], candidates: Sequence
     return group_by_document(with_anaphora(chosen, s))
 
 
-def featured_sentences(q: Query, topics: Sequence[Topic], candidates: Sequence[Candidate],
-                       tables: Tables, s: AnswerSettings) -> list[Sentence]:
+def featured_sentences(
+    q: Query,
+    topics: Sequence[Topic],
+    candidates: Sequence[Candidate],
+    tables: Tables,
+    s: AnswerSettings,
+) -> list[Sentence]:
     """The quotable sentences of the candidate passages with their lexical evidence."""
     sents: list[Sentence] = []
     for cand in candidates:
@@ -118,7 +132,7 @@ def featured_sentences(q: Query, topics: Sequence[Topic], candidates: Sequence[C
             sent = Sentence(cand, start, end, chunk)
             lexical_features(sent, q, topics, tables, s)
             if last is not None and not PARAGRAPH_BREAK.search(text, last.end, start):
-                ctx = Sentence(cand, last.start, end, text[last.start:end])
+                ctx = Sentence(cand, last.start, end, text[last.start : end])
                 carry_context(sent, ctx, q, topics, tables, s)
                 sent.prev, last.next = (last.start, last.end), (start, end)
             sents.append(sent)
@@ -126,8 +140,9 @@ def featured_sentences(q: Query, topics: Sequence[Topic], candidates: Sequence[C
     return sents
 
 
-def lexical_features(x: Sentence, q: Query, topics: Sequence[Topic], t: Tables,
-                     s: AnswerSettings) -> None:
+def lexical_features(
+    x: Sentence, q: Query, topics: Sequence[Topic], t: Tables, s: AnswerSettings
+) -> None:
     pid = x.cand.hit.passage_id
     # the sentence's own heading ("Article 2 - Illegal access", "4 Public-private partnership")
     # says what it is about even when the sentence does not repeat it
@@ -142,15 +157,18 @@ def lexical_features(x: Sentence, q: Query, topics: Sequence[Topic], t: Tables,
     if q.content_terms:
         ftext = fold(x.text + " " + heading)
         total = sum(t.weights.get(w, 1.0) for w in q.content_terms) or 1.0
-        x.terms = sum(t.weights.get(w, 1.0) for w in q.content_terms
-                      if term_in(w, ftext)) / total
+        x.terms = sum(t.weights.get(w, 1.0) for w in q.content_terms if term_in(w, ftext)) / total
     if q.years and any(str(y) in x.text for y in q.years):
         x.terms = min(1.0, x.terms + s.year_bonus)
-    in_sentence = {m["entity_id"] for m in t.mentions.get(pid, ())
-                   if x.start <= m["start"] and m["end"] <= x.end}
+    in_sentence = {
+        m["entity_id"]
+        for m in t.mentions.get(pid, ())
+        if x.start <= m["start"] and m["end"] <= x.end
+    }
     # a sentence of the instrument itself need not name it
     if (set(q.orgs) | set(q.instruments)) & (
-            in_sentence | t.doc_instruments.get(x.cand.hit.doc_id, set())):
+        in_sentence | t.doc_instruments.get(x.cand.hit.doc_id, set())
+    ):
         x.entity = 1.0
     if set(q.subdivisions) & in_sentence:
         x.entity = max(x.entity, s.subdivision_entity)
@@ -167,16 +185,20 @@ def _about(x: Sentence, q: Query, t: Tables, in_sentence: set[str], s: AnswerSet
         return
     cset = q.country_scope(country)
     src = t.sources.get(x.cand.hit.passage_id, {})
-    if (x.cand.group == GROUP_OWN or set(cset) & in_sentence
-            or set(q.country_entities) & in_sentence
-            or any(src.get(c) in ("section", "document") for c in cset)):
+    if (
+        x.cand.group == GROUP_OWN
+        or set(cset) & in_sentence
+        or set(q.country_entities) & in_sentence
+        or any(src.get(c) in ("section", "document") for c in cset)
+    ):
         x.about = True
     if set(cset) & in_sentence:
         x.entity = max(x.entity, s.country_entity)
 
 
-def carry_context(x: Sentence, ctx: Sentence, q: Query, topics: Sequence[Topic], t: Tables,
-                  s: AnswerSettings) -> None:
+def carry_context(
+    x: Sentence, ctx: Sentence, q: Query, topics: Sequence[Topic], t: Tables, s: AnswerSettings
+) -> None:
     """Evidence the sentence owes to the one before it in its paragraph ("... the National
     council for cybersecurity. This has not happened to date"): ``ctx`` spans both sentences and
     its features count at a discount, never as the sentence's own naming of the topic."""
@@ -194,15 +216,22 @@ def eligible_for(x: Sentence, q: Query, topics: Sequence[Topic], s: AnswerSettin
         return x.topic >= s.heading_topic or x.sim >= s.strong_sim
     if q.content_terms or q.orgs or q.instruments:
         # shared words alone, with a sentence that means something else, are no answer
-        return ((x.terms >= s.terms_min and x.sim >= s.terms_sim) or x.entity >= 1.0
-                or x.sim >= s.strong_sim)
+        return (
+            (x.terms >= s.terms_min and x.sim >= s.terms_sim)
+            or x.entity >= 1.0
+            or x.sim >= s.strong_sim
+        )
     return True
 
 
 def prior(x: Sentence, s: AnswerSettings) -> float:
     """The score without similarity: decides which sentences are worth embedding."""
-    return (s.w_topic * x.topic + s.w_terms * x.terms + s.w_hit / math.sqrt(x.cand.rank)
-            + s.w_entity * x.entity)
+    return (
+        s.w_topic * x.topic
+        + s.w_terms * x.terms
+        + s.w_hit / math.sqrt(x.cand.rank)
+        + s.w_entity * x.entity
+    )
 
 
 def term_in(term: str, folded_text: str) -> bool:
@@ -239,7 +268,7 @@ def similarities(index: Index, question: str, sents: list[Sentence], s: AnswerSe
 
     q = query_vector(index, question)
     ranked = sorted(sents, key=lambda x: (-prior(x, s), x.cand.rank, x.start))
-    head, tail = ranked[: s.max_sentences_embedded], ranked[s.max_sentences_embedded:]
+    head, tail = ranked[: s.max_sentences_embedded], ranked[s.max_sentences_embedded :]
     for x, v in zip(head, sentence_vectors(index, [x.text for x in head], s), strict=True):
         x.sim = max(0.0, float(v @ q))
     if tail:
@@ -267,8 +296,10 @@ def sentence_vectors(index: Index, texts: list[str], s: AnswerSettings) -> list[
 
 # A sentence opening with one of these leans on the sentence before it ("This has not happened
 # to date", "This unit is tasked to ...").
-_ANAPHORA = re.compile(r"(?:This|These|That|Those|It|Its|They|Their|Such|The latter|"
-                       r"The former|He|She|Both)\b")
+_ANAPHORA = re.compile(
+    r"(?:This|These|That|Those|It|Its|They|Their|Such|The latter|"
+    r"The former|He|She|Both)\b"
+)
 
 
 def with_anaphora(chosen: list[Sentence], s: AnswerSettings) -> list[Sentence]:
@@ -282,14 +313,25 @@ def with_anaphora(chosen: list[Sentence], s: AnswerSettings) -> list[Sentence]:
         start, end = x.start, x.end
         if x.prev and _ANAPHORA.match(x.text) and x.end - x.prev[0] <= s.max_quote_chars:
             start = x.prev[0]
-        if (x.next and _ANAPHORA.match(text[x.next[0]:x.next[1]])
-                and x.next[1] - start <= s.max_quote_chars):
+        if (
+            x.next
+            and _ANAPHORA.match(text[x.next[0] : x.next[1]])
+            and x.next[1] - start <= s.max_quote_chars
+        ):
             end = x.next[1]
-        merged = next((o for o in out if o.cand.hit.passage_id == x.cand.hit.passage_id
-                       and o.start < end and start < o.end), None)
+        merged = next(
+            (
+                o
+                for o in out
+                if o.cand.hit.passage_id == x.cand.hit.passage_id
+                and o.start < end
+                and start < o.end
+            ),
+            None,
+        )
         if merged is not None:  # keep the better-ranked quote's place, widened
             merged.start, merged.end = min(merged.start, start), max(merged.end, end)
-            merged.text = text[merged.start:merged.end]
+            merged.text = text[merged.start : merged.end]
             continue
         if (start, end) != (x.start, x.end):
             x = replace(x, start=start, end=end, text=text[start:end])

@@ -32,31 +32,49 @@ if TYPE_CHECKING:
     from wbpolicy.index import Index
 
 
-def ask(index: Index, question: str | Query, top_k: int | None = None,
-        settings: AnswerSettings | None = None,
-        search_settings: SearchSettings | None = None) -> Answer:
+def ask(
+    index: Index,
+    question: str | Query,
+    top_k: int | None = None,
+    settings: AnswerSettings | None = None,
+    search_settings: SearchSettings | None = None,
+) -> Answer:
     """Answer ``question`` from ``index`` with verbatim sentences, or abstain."""
     s = settings or AnswerSettings()
     q = question if isinstance(question, Query) else analyse(question, search_settings)
-    return answer(index, q, top_k=top_k or s.top_k, settings=s,
-                  search_settings=search_settings)
+    return answer(index, q, top_k=top_k or s.top_k, settings=s, search_settings=search_settings)
 
 
-def answer(index: Index, q: Query, top_k: int = 8, *, search_query: Query | None = None,
-           max_items: int | None = None, per_doc: int | None = None,
-           relative: float | None = None, settings: AnswerSettings | None = None,
-           search_settings: SearchSettings | None = None) -> Answer:
+def answer(
+    index: Index,
+    q: Query,
+    top_k: int = 8,
+    *,
+    search_query: Query | None = None,
+    max_items: int | None = None,
+    per_doc: int | None = None,
+    relative: float | None = None,
+    settings: AnswerSettings | None = None,
+    search_settings: SearchSettings | None = None,
+) -> Answer:
     """The retrieval-and-quoting half of :func:`ask`.  ``search_query`` is what is searched when
     it differs from the question (``brief`` searches a topic's terms)."""
     s = settings or AnswerSettings()
     docs = index.reader.documents()
     topics = q.topic_objects()
-    hits, searched, candidates = _retrieve(index, q, search_query or q, docs, top_k,
-                                           search_settings)
-    chosen = select(index, q, topics, candidates, s,
-                    max_items=s.max_items if max_items is None else max_items,
-                    per_doc=s.per_doc if per_doc is None else per_doc,
-                    relative=s.relative if relative is None else relative)
+    hits, searched, candidates = _retrieve(
+        index, q, search_query or q, docs, top_k, search_settings
+    )
+    chosen = select(
+        index,
+        q,
+        topics,
+        candidates,
+        s,
+        max_items=s.max_items if max_items is None else max_items,
+        per_doc=s.per_doc if per_doc is None else per_doc,
+        relative=s.relative if relative is None else relative,
+    )
     linker = CitationLinker.for_index(index)
     items = tuple(quote(x, linker) for x in chosen)
     searched = dedupe_searched(searched)
@@ -72,9 +90,14 @@ def answer(index: Index, q: Query, top_k: int = 8, *, search_query: Query | None
     )
 
 
-def _retrieve(index: Index, q: Query, sq: Query, docs: dict[str, Document], top_k: int,
-              search_settings: SearchSettings | None
-              ) -> tuple[list[Hit], list[SearchedDoc], list[Candidate]]:
+def _retrieve(
+    index: Index,
+    q: Query,
+    sq: Query,
+    docs: dict[str, Document],
+    top_k: int,
+    search_settings: SearchSettings | None,
+) -> tuple[list[Hit], list[SearchedDoc], list[Candidate]]:
     from wbpolicy.search import search
 
     hits: list[Hit] = []
@@ -84,8 +107,9 @@ def _retrieve(index: Index, q: Query, sq: Query, docs: dict[str, Document], top_
     for country in q.countries or (None,):
         cset = q.country_scope(country)
         for group, filters in search_runs(q, country, cset, docs):
-            got = list(search(index, sq, top_k=top_k, filters=filters,
-                              settings=search_settings).hits)
+            got = list(
+                search(index, sq, top_k=top_k, filters=filters, settings=search_settings).hits
+            )
             searched.extend(searched_docs(docs, group, filters, got))
             for rank, h in enumerate(got, start=1):
                 if h.passage_id in seen:
@@ -96,8 +120,9 @@ def _retrieve(index: Index, q: Query, sq: Query, docs: dict[str, Document], top_
     return hits, searched, candidates
 
 
-def search_runs(q: Query, country: str | None, cset: Sequence[str], docs: dict[str, Document]
-                ) -> list[tuple[str, Filters]]:
+def search_runs(
+    q: Query, country: str | None, cset: Sequence[str], docs: dict[str, Document]
+) -> list[tuple[str, Filters]]:
     """Where to look: without a country, every document (of the asked kind); with one, its own
     documents (of the asked kind when the corpus has it, else all of them) and, separately, the
     passages about it in documents that are not its own."""
@@ -113,12 +138,16 @@ def search_runs(q: Query, country: str | None, cset: Sequence[str], docs: dict[s
     return runs
 
 
-def own_documents(docs: dict[str, Document], countries: Sequence[str], kinds: Sequence[str]
-                  ) -> list[Document]:
+def own_documents(
+    docs: dict[str, Document], countries: Sequence[str], kinds: Sequence[str]
+) -> list[Document]:
     """The countries' own documents, of one of ``kinds`` when given (by stored kind, or the kind
     word in the title: the ITU profiles are stored as "other" but titled "... profile")."""
-    return [d for d in docs.values() if d.country in countries
-            and (not kinds or any(is_kind(d, k) for k in kinds))]
+    return [
+        d
+        for d in docs.values()
+        if d.country in countries and (not kinds or any(is_kind(d, k) for k in kinds))
+    ]
 
 
 def is_kind(doc: Document, kind: str) -> bool:
@@ -132,12 +161,17 @@ def stored_kinds(docs: dict[str, Document], kinds: Sequence[str]) -> tuple[str, 
     return tuple(v for k in kinds for v in values(k) if v in present)
 
 
-def searched_docs(docs: dict[str, Document], group: str, filters: Filters, hits: Sequence[Hit]
-                  ) -> list[SearchedDoc]:
-    ids: Iterable[str] = (filters.doc_ids if group == GROUP_OWN
-                          else dict.fromkeys(h.doc_id for h in hits))
-    return [SearchedDoc(d.doc_id, d.title, d.kind, group)
-            for doc_id in ids if (d := docs.get(doc_id)) is not None]
+def searched_docs(
+    docs: dict[str, Document], group: str, filters: Filters, hits: Sequence[Hit]
+) -> list[SearchedDoc]:
+    ids: Iterable[str] = (
+        filters.doc_ids if group == GROUP_OWN else dict.fromkeys(h.doc_id for h in hits)
+    )
+    return [
+        SearchedDoc(d.doc_id, d.title, d.kind, group)
+        for doc_id in ids
+        if (d := docs.get(doc_id)) is not None
+    ]
 
 
 def dedupe_searched(searched: Sequence[SearchedDoc]) -> list[SearchedDoc]:
@@ -148,8 +182,11 @@ def dedupe_searched(searched: Sequence[SearchedDoc]) -> list[SearchedDoc]:
 
 
 def abstain_message(q: Query, topics: Sequence[Topic], searched: Sequence[SearchedDoc]) -> str:
-    what = ", ".join(t.label for t in topics) if topics else (
-        " ".join(q.content_terms) or q.text.strip())
+    what = (
+        ", ".join(t.label for t in topics)
+        if topics
+        else (" ".join(q.content_terms) or q.text.strip())
+    )
     where = "; ".join(f"{x.title} ({x.doc_id})" for x in searched) or "the index (nothing matched)"
     msg = f"No passage in {where} addresses {what}"
     if q.countries:
@@ -159,16 +196,26 @@ def abstain_message(q: Query, topics: Sequence[Topic], searched: Sequence[Search
 
 def quote(x: Sentence, linker: CitationLinker) -> AnswerItem:
     hit = x.cand.hit
-    text = hit.text[x.start:x.end]
+    text = hit.text[x.start : x.end]
     # the invariant every answer rests on: the quote is a verbatim slice of a stored passage
     if text != x.text or not text:
         raise RuntimeError(f"answer text is not a slice of passage {hit.passage_id}")
     page, exact = hit.page_of(x.start)
-    cites = tuple(linker.link(c, hit.doc_id) for c in hit.citations
-                  if x.start <= c.offset <= x.end)
+    cites = tuple(linker.link(c, hit.doc_id) for c in hit.citations if x.start <= c.offset <= x.end)
     return AnswerItem(
-        text=text, doc_id=hit.doc_id, title=hit.title, doc_kind=hit.doc_kind, page=page,
-        pages=tuple(hit.pages), page_exact=exact, section=hit.section, citations=cites,
-        group=x.cand.group, country=x.cand.country, score=x.score, passage_id=hit.passage_id,
-        start=x.start, end=x.end,
+        text=text,
+        doc_id=hit.doc_id,
+        title=hit.title,
+        doc_kind=hit.doc_kind,
+        page=page,
+        pages=tuple(hit.pages),
+        page_exact=exact,
+        section=hit.section,
+        citations=cites,
+        group=x.cand.group,
+        country=x.cand.country,
+        score=x.score,
+        passage_id=hit.passage_id,
+        start=x.start,
+        end=x.end,
     )

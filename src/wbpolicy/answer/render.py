@@ -35,13 +35,18 @@ def format_answer(ans: Answer) -> str:
     understood = []
     if u.countries:
         understood.append("country " + ", ".join(country_name(c) for c in u.country_set))
-    for label, vals in (("organisation", u.orgs), ("instrument", u.instruments),
-                        ("kind", u.kinds), ("year", [str(y) for y in u.years])):
+    for label, vals in (
+        ("organisation", u.orgs),
+        ("instrument", u.instruments),
+        ("kind", u.kinds),
+        ("year", [str(y) for y in u.years]),
+    ):
         if vals:
             understood.append(f"{label} {', '.join(vals)}")
     if u.topics:
-        understood.append("topic " + ", ".join(
-            f"{t} ({ans.topic_labels.get(t, t)})" for t in u.topics))
+        understood.append(
+            "topic " + ", ".join(f"{t} ({ans.topic_labels.get(t, t)})" for t in u.topics)
+        )
     if u.content_terms:
         understood.append("words " + ", ".join(u.content_terms))
     lines.append("Understood: " + ("; ".join(understood) or "nothing specific"))
@@ -50,19 +55,25 @@ def format_answer(ans: Answer) -> str:
         lines.append("Country documents searched: " + "; ".join(s.title for s in own))
     elif u.countries:
         kinds = " or ".join(u.kinds) or "document"
-        lines.append(f"The corpus holds no {kinds} of "
-                     + ", ".join(country_name(c) for c in u.countries)
-                     + "; quoting what other documents say about it.")
+        lines.append(
+            f"The corpus holds no {kinds} of "
+            + ", ".join(country_name(c) for c in u.countries)
+            + "; quoting what other documents say about it."
+        )
     if ans.abstained:
         lines += ["", ans.message or "No answer."]
         return "\n".join(lines)
     for _, items in ans.groups():
         first = items[0]
-        head = (f"About {country_name(first.country)} in" if first.group == GROUP_ABOUT
-                else first.group[:1].upper() + first.group[1:] + ":")
+        head = (
+            f"About {country_name(first.country or '')} in"
+            if first.group == GROUP_ABOUT
+            else first.group[:1].upper() + first.group[1:] + ":"
+        )
         lines += ["", f"== {head} {first.title} ({first.doc_kind or 'document'}) =="]
         for it in items:
             cites = " ".join(format_citation(c) for c in it.citations)
-            lines.append(f"“{normalise_ws(it.text)}” {format_source(it)}"
-                         + (f" {cites}" if cites else ""))
+            lines.append(
+                f"“{normalise_ws(it.text)}” {format_source(it)}" + (f" {cites}" if cites else "")
+            )
     return "\n".join(lines)

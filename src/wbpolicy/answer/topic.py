@@ -30,8 +30,9 @@ def resolve_topic(topic: str | Topic) -> Topic:
     try:
         return knowledge().topics.get(topic)
     except KeyError:
-        return Topic(id=fold(topic).strip().replace(" ", "-"), label=topic.strip(),
-                     terms=(topic.strip(),))
+        return Topic(
+            id=fold(topic).strip().replace(" ", "-"), label=topic.strip(), terms=(topic.strip(),)
+        )
 
 
 def country_label(country_id: str) -> str:
@@ -57,8 +58,9 @@ def topic_query(topic: Topic, country: str) -> tuple[Query, Query]:
     return question, analyse(f"{name} {topic.label}: {terms}")
 
 
-def evidence(index: Index, topic: Topic, country: str, n: int,
-             settings: BriefSettings | None = None) -> tuple[list[AnswerItem], str]:
+def evidence(
+    index: Index, topic: Topic, country: str, n: int, settings: BriefSettings | None = None
+) -> tuple[list[AnswerItem], str]:
     s = settings or BriefSettings()
     q, sq = topic_query(topic, country)
     # a briefing wants the n best eligible quotes, not only those close to the very best one

@@ -141,8 +141,6 @@ def _hit_json(hit: Hit, rank: int) -> dict[str, Any]:
     return out
 
 
-
-
 def understood_json(q: Query) -> dict[str, Any]:
     """What ``ask`` reports it understood ("terms": the words a quote must cover)."""
     return {

@@ -10,8 +10,15 @@ from __future__ import annotations
 from wbpolicy.cli import entities_cmd, query
 from wbpolicy.cli.main import main
 
-for _command in (query.search, query.ask, query.brief, query.matrix, query.eval_cmd,
-                 entities_cmd.tag, entities_cmd.entities):
+for _command in (
+    query.search,
+    query.ask,
+    query.brief,
+    query.matrix,
+    query.eval_cmd,
+    entities_cmd.tag,
+    entities_cmd.entities,
+):
     main.add_command(_command)
 
 __all__ = ["main"]

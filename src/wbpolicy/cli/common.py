@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
-from wbpolicy.settings import Settings, load_settings
 from wbpolicy.errors import WbpolicyError
+from wbpolicy.settings import Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +43,8 @@ def expected_errors(f: F) -> F:
         try:
             return f(*args, **kwargs)
         except WbpolicyError as exc:
-            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise click.ClickException(message) from exc
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -60,8 +61,10 @@ def parse_year_range(value: str | None) -> tuple[int | None, int | None]:
             lo, hi = value.split("..", 1)
             return (int(lo) if lo else None, int(hi) if hi else None)
         year = int(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a year or a range like 2015..2019", param_hint="--year")
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r} is not a year or a range like 2015..2019", param_hint="--year"
+        ) from exc
     return year, year
 
 

@@ -15,7 +15,9 @@ LABELS = click.Choice(["COUNTRY", "ORG", "INSTRUMENT"], case_sensitive=False)
 @click.command()
 @click.option("--text", help="Text to tag.")
 @click.option(
-    "--file", "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
     help="A text file to tag ('-' reads stdin).",
 )
 @json_option
@@ -53,19 +55,30 @@ def tag(text: str | None, file: Path | None, as_json: bool) -> None:
 @json_option
 @click.pass_context
 @expected_errors
-def entities(ctx: click.Context, entity_id: str | None, label: str | None, country: str | None, limit: int, as_json: bool) -> None:
+def entities(
+    ctx: click.Context,
+    entity_id: str | None,
+    label: str | None,
+    country: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """List entities with mention and document counts, or show one entity's aliases and passages."""
-    from wbpolicy.index import entities as ent
     from wbpolicy.cli.render import entity_detail_text, entity_rows
     from wbpolicy.cli.resolve import resolve_entities
+    from wbpolicy.index import entities as ent
 
     index = open_index(ctx)
     if entity_id:
-        detail = ent.entity_detail(index, resolve_entities((entity_id,), None, "ENTITY_ID")[0], limit=limit)
+        detail = ent.entity_detail(
+            index, resolve_entities((entity_id,), None, "ENTITY_ID")[0], limit=limit
+        )
         emit_json(detail.to_json()) if as_json else click.echo(entity_detail_text(detail))
         return
     countries = resolve_entities((country,), "COUNTRY", "--country") if country else ()
-    rows = ent.list_entities(index, label=label.upper() if label else None, country=countries[0] if countries else None)
+    rows = ent.list_entities(
+        index, label=label.upper() if label else None, country=countries[0] if countries else None
+    )
     if as_json:
         emit_json({"entities": [r.to_json() for r in rows]})
     else:

@@ -6,14 +6,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from wbpolicy import __version__
 from wbpolicy.cli.common import emit_json, expected_errors, json_option, settings_from
 from wbpolicy.errors import WbpolicyError
-from wbpolicy.models import IngestSummary
+from wbpolicy.models import Document, IngestSummary
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,13 +24,17 @@ from wbpolicy.models import IngestSummary
     type=click.Path(file_okay=False, path_type=Path),
     help="Index directory (default: $WBPOLICY_INDEX, else indexes/default in the checkout).",
 )
-@click.option("--model", help="Embedding model: bundled:all-MiniLM-L6-v2 (default) or a local directory.")
+@click.option(
+    "--model", help="Embedding model: bundled:all-MiniLM-L6-v2 (default) or a local directory."
+)
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
 @click.pass_context
 def main(ctx: click.Context, index: Path | None, model: str | None, verbose: int) -> None:
     """Search policy documents with evidence: verbatim passages with page, section and footnotes."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     ctx.obj = {"index": index, "model": model}
 
 
@@ -39,13 +43,15 @@ class _Progress:
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
-        self.bar = None
+        self.bar: Any = None  # click's progress bar, entered on the first event
 
     def __call__(self, event: str, path: str, i: int, n: int) -> None:
         if self.quiet:
             return
         if self.bar is None and n:
-            self.bar = click.progressbar(length=n, label="ingesting", file=sys.stderr, show_pos=True)
+            self.bar = click.progressbar(
+                length=n, label="ingesting", file=sys.stderr, show_pos=True
+            )
             self.bar.__enter__()
         if self.bar is not None:
             self.bar.label = Path(path).name[:40].ljust(40) if path else "finishing"
@@ -84,7 +90,9 @@ def _render_summary(summary: IngestSummary, as_json: bool) -> None:
 @json_option
 @click.pass_context
 @expected_errors
-def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, quiet: bool, as_json: bool) -> None:
+def ingest(
+    ctx: click.Context, paths: tuple[Path, ...], force: bool, quiet: bool, as_json: bool
+) -> None:
     """Index files or folders (recursive): PDF, text, markdown, HTML."""
     from wbpolicy.ingest import ingest as run_ingest
 
@@ -122,8 +130,8 @@ def remove(ctx: click.Context, doc_id: str, as_json: bool) -> None:
 @expected_errors
 def docs(ctx: click.Context, as_json: bool) -> None:
     """List indexed documents with kind, country, year, pages, passages and problems."""
-    from wbpolicy.index.catalog import list_documents
     from wbpolicy.cli.render import document_rows
+    from wbpolicy.index.catalog import list_documents
 
     documents = list_documents(settings_from(ctx))
     if as_json:
@@ -139,12 +147,15 @@ def docs(ctx: click.Context, as_json: bool) -> None:
 @json_option
 @click.pass_context
 @expected_errors
-def show(ctx: click.Context, doc_id: str, page: int | None, passage_id: int | None, as_json: bool) -> None:
+def show(
+    ctx: click.Context, doc_id: str, page: int | None, passage_id: int | None, as_json: bool
+) -> None:
     """Print a page or a passage of a document, with its citations."""
-    from wbpolicy.index import catalog
     from wbpolicy.cli.render import page_view
+    from wbpolicy.index import catalog
 
     settings = settings_from(ctx)
+    view: catalog.PassageView | catalog.PageView | Document
     if passage_id is not None:
         view = catalog.show_passage(settings, passage_id)
     elif page is not None:
@@ -163,16 +174,18 @@ def corpus() -> None:
 
 
 @corpus.command("import")
-@click.argument("src", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument(
+    "src", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @json_option
 @click.pass_context
 @expected_errors
 def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bool) -> None:
     """Check SRC (default ../shared/corpus) against the manifest and index it."""
-    from wbpolicy.settings import default_corpus_dir
     from wbpolicy.corpus import import_corpus
     from wbpolicy.ingest import ingest as run_ingest
+    from wbpolicy.settings import default_corpus_dir
 
     src = src or default_corpus_dir()
     if src is None:
@@ -191,7 +204,9 @@ def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bo
 
 
 @corpus.command("fetch")
-@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Where to save files.")
+@click.option(
+    "--dest", type=click.Path(file_okay=False, path_type=Path), help="Where to save files."
+)
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds per request.")
 @json_option
 @expected_errors
@@ -243,4 +258,3 @@ def index_rebuild(ctx: click.Context) -> None:
     index = Index.open(settings_from(ctx), readonly=False)
     n = index.rebuild_vectors()
     click.echo(f"rebuilt vectors for {n} passages")
-

@@ -23,11 +23,34 @@ MODES = click.Choice(["hybrid", "dense", "lexical"])
 def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed(
         [
-            click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable)."),
-            click.option("--kind", "kinds", multiple=True, help="Document kind: report, strategy, law, convention, regulation, profile, other."),
-            click.option("--country", "countries", multiple=True, help="Passages about a country: XK, Kosovo, BiH... (repeatable)."),
-            click.option("--org", "orgs", multiple=True, help="Passages mentioning an organisation id or name (rcc, RACVIAC...)."),
-            click.option("--instrument", "instruments", multiple=True, help="Passages mentioning an instrument id or name."),
+            click.option(
+                "--doc", "docs", multiple=True, help="Only this document id (repeatable)."
+            ),
+            click.option(
+                "--kind",
+                "kinds",
+                multiple=True,
+                help="Document kind: report, strategy, law, convention, regulation, profile, "
+                "other.",
+            ),
+            click.option(
+                "--country",
+                "countries",
+                multiple=True,
+                help="Passages about a country: XK, Kosovo, BiH... (repeatable).",
+            ),
+            click.option(
+                "--org",
+                "orgs",
+                multiple=True,
+                help="Passages mentioning an organisation id or name (rcc, RACVIAC...).",
+            ),
+            click.option(
+                "--instrument",
+                "instruments",
+                multiple=True,
+                help="Passages mentioning an instrument id or name.",
+            ),
             click.option("--year", help="Document year or range: 2016, 2015..2019, 2015.."),
         ]
     ):
@@ -59,7 +82,9 @@ def build_filters(docs, kinds, countries, orgs, instruments, year):
 @json_option
 @click.pass_context
 @expected_errors
-def search(ctx: click.Context, query: str, top_k: int, mode: str, as_json: bool, **filt: Any) -> None:
+def search(
+    ctx: click.Context, query: str, top_k: int, mode: str, as_json: bool, **filt: Any
+) -> None:
     """Cited-passage search: verbatim passages with document, page, section and footnotes."""
     from wbpolicy.cli.render import hits_text
     from wbpolicy.search import search as run_search
@@ -108,11 +133,24 @@ def _write_or_echo(text: str, out: Path | None) -> None:
 @click.argument("topic")
 @click.option("--countries", help="Comma-separated ids or names (default: the Western Balkans).")
 @click.option("--per-country", default=3, show_default=True, type=click.IntRange(1, 20))
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to a file instead of stdout.",
+)
 @click.pass_context
 @expected_errors
-def brief(ctx: click.Context, topic: str, countries: str | None, per_country: int, fmt: str, out: Path | None) -> None:
+def brief(
+    ctx: click.Context,
+    topic: str,
+    countries: str | None,
+    per_country: int,
+    fmt: str,
+    out: Path | None,
+) -> None:
     """A briefing on TOPIC: per country, the best cited quotes, and a references list."""
     import json
 
@@ -130,13 +168,23 @@ def brief(ctx: click.Context, topic: str, countries: str | None, per_country: in
 
 
 @click.command()
-@click.option("--topics", default="law,cybercrime-law,strategy,cert,ppp,education", show_default=True)
+@click.option(
+    "--topics", default="law,cybercrime-law,strategy,cert,ppp,education", show_default=True
+)
 @click.option("--countries", help="Comma-separated ids or names (default: the Western Balkans).")
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "html", "json"]), default="md", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "csv", "html", "json"]),
+    default="md",
+    show_default=True,
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 @expected_errors
-def matrix(ctx: click.Context, topics: str, countries: str | None, fmt: str, out: Path | None) -> None:
+def matrix(
+    ctx: click.Context, topics: str, countries: str | None, fmt: str, out: Path | None
+) -> None:
     """A country x topic table; each cell holds the best evidence sentence with its citation."""
     import json
 
@@ -156,13 +204,22 @@ def matrix(ctx: click.Context, topics: str, countries: str | None, fmt: str, out
 
 @click.command("eval")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mode", "modes", type=MODES, multiple=True, help="Modes to compare (default: all three).")
+@click.option(
+    "--mode", "modes", type=MODES, multiple=True, help="Modes to compare (default: all three)."
+)
 @click.option("-k", "--top-k", default=10, show_default=True, type=click.IntRange(1, 100))
 @filter_options
 @json_option
 @click.pass_context
 @expected_errors
-def eval_cmd(ctx: click.Context, queries: Path, modes: tuple[str, ...], top_k: int, as_json: bool, **filt: Any) -> None:
+def eval_cmd(
+    ctx: click.Context,
+    queries: Path,
+    modes: tuple[str, ...],
+    top_k: int,
+    as_json: bool,
+    **filt: Any,
+) -> None:
     """Recall@1/5/10 and MRR@10 of search on a queries file (dev_queries.jsonl format)."""
     from wbpolicy.evaluation.retrieval import evaluate, format_table, load_queries
 

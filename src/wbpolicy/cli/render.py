@@ -14,8 +14,14 @@ def _width() -> int:
 
 def _wrap(text: str, indent: str = "   ") -> str:
     return "\n".join(
-        textwrap.fill(para, width=_width(), initial_indent=indent, subsequent_indent=indent,
-                      break_on_hyphens=False, break_long_words=False)
+        textwrap.fill(
+            para,
+            width=_width(),
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
         for para in text.split("\n")
         if para.strip()
     )
@@ -33,17 +39,25 @@ def citation_lines(citations: Iterable[Any], indent: str = "   ") -> list[str]:
     lines = []
     for c in citations:
         url = f" <{c.url}>" if c.url and c.url not in c.text else ""
-        lines.append(textwrap.fill(
-            f"[{c.marker}] {c.text}{url}", width=_width(), initial_indent=indent,
-            subsequent_indent=indent + "    ", break_on_hyphens=False, break_long_words=False,
-        ))
+        lines.append(
+            textwrap.fill(
+                f"[{c.marker}] {c.text}{url}",
+                width=_width(),
+                initial_indent=indent,
+                subsequent_indent=indent + "    ",
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
     return lines
 
 
 def hits_text(hits: Sequence[Any]) -> str:
     out = []
     for h in hits:
-        where = " — ".join(filter(None, [h.title, pages_label(h.pages), f"§ {h.section}" if h.section else None]))
+        where = " — ".join(
+            filter(None, [h.title, pages_label(h.pages), f"§ {h.section}" if h.section else None])
+        )
         kind = "" if h.kind == "body" else f" ({h.kind})"
         out.append(f"{h.rank}. {where}{kind}  [{h.doc_id}, score {h.score:.3f}]")
         out.append(_wrap(h.text))
@@ -55,7 +69,10 @@ def hits_text(hits: Sequence[Any]) -> str:
 def document_rows(documents: Sequence[Any]) -> str:
     if not documents:
         return "no documents indexed"
-    head = f"{'doc_id':<52} {'kind':<10} {'country':<7} {'year':<5} {'pages':>5} {'passages':>8}  problems"
+    head = (
+        f"{'doc_id':<52} {'kind':<10} {'country':<7} {'year':<5} {'pages':>5} "
+        f"{'passages':>8}  problems"
+    )
     rows = [head, "-" * len(head)]
     for d in documents:
         probs = ", ".join(sorted({p.code for p in d.problems})) or "-"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 
-
 def resolve_kinds(values: tuple[str, ...]) -> tuple[str, ...]:
     from wbpolicy.knowledge import knowledge
 
@@ -15,7 +14,8 @@ def resolve_kinds(values: tuple[str, ...]) -> tuple[str, ...]:
         k = kinds.normalise(v)
         if k is None:
             raise click.BadParameter(
-                f"unknown kind {v!r} (one of {', '.join(kinds.ids)})", param_hint="--kind")
+                f"unknown kind {v!r} (one of {', '.join(kinds.ids)})", param_hint="--kind"
+            )
         out.append(k)
     return tuple(out)
 

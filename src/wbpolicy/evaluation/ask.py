@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from wbpolicy.errors import WbpolicyError
-from wbpolicy.settings import AnswerSettings, SearchSettings, describe
 from wbpolicy.evaluation.retrieval import default_roots, iter_jsonl, normalise, resolve_gold
+from wbpolicy.settings import AnswerSettings, SearchSettings, describe
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,21 @@ class AskOutcome:
         return self.gold_rank is not None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "question": self.question, "expect": self.expect,
-                "country": self.country, "understood": list(self.understood),
-                "country_ok": self.country_ok, "abstained": self.abstained,
-                "gold_rank": self.gold_rank, "gold_in_hits": self.gold_in_hits,
-                "items": self.items, "correct": self.correct, "split": self.split,
-                "seconds": round(self.seconds, 4)}
+        return {
+            "id": self.id,
+            "question": self.question,
+            "expect": self.expect,
+            "country": self.country,
+            "understood": list(self.understood),
+            "country_ok": self.country_ok,
+            "abstained": self.abstained,
+            "gold_rank": self.gold_rank,
+            "gold_in_hits": self.gold_in_hits,
+            "items": self.items,
+            "correct": self.correct,
+            "split": self.split,
+            "seconds": round(self.seconds, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -138,11 +147,15 @@ class AskReport:
             return "n/a" if x is None else f"{100 * x:.1f}%"
 
         lines = [
-            (f"questions: {len(self.outcomes)} ({len(self.answerable)} answerable, "
-            f"{len(self.unanswerable)} not answerable from the corpus)"),
+            (
+                f"questions: {len(self.outcomes)} ({len(self.answerable)} answerable, "
+                f"{len(self.unanswerable)} not answerable from the corpus)"
+            ),
             f"country understood:        {pct(self.country_accuracy)}",
-            (f"answer quotes gold:        {pct(self.gold_recall)}   (first sentence: "
-            f"{pct(self.gold_at_1)})"),
+            (
+                f"answer quotes gold:        {pct(self.gold_recall)}   (first sentence: "
+                f"{pct(self.gold_at_1)})"
+            ),
             f"abstained when due:        {pct(self.abstention_accuracy)}",
             f"abstained wrongly:         {self.false_abstentions}",
         ]
@@ -150,24 +163,31 @@ class AskReport:
             for name in self.splits:
                 sub = self.split(name)
                 lines.append(
-                    f"  {name:8} {len(sub.outcomes):3} questions: country {pct(sub.country_accuracy)},"
-                    f" gold {pct(sub.gold_recall)}, abstention {pct(sub.abstention_accuracy)}")
+                    f"  {name:8} {len(sub.outcomes):3} questions: "
+                    f"country {pct(sub.country_accuracy)},"
+                    f" gold {pct(sub.gold_recall)}, abstention {pct(sub.abstention_accuracy)}"
+                )
         if self.settings:
             lines.append("settings: " + json.dumps(self.settings, sort_keys=True))
         if details:
             lines.append("")
             for o in self.outcomes:
                 mark = "ok " if o.correct and o.country_ok else "BAD"
-                what = ("abstained" if o.abstained else
-                        f"gold at {o.gold_rank}" if o.gold_rank else
-                        f"no gold in {o.items} sentences"
-                        + (" (gold in hits)" if o.gold_in_hits else ""))
+                what = (
+                    "abstained"
+                    if o.abstained
+                    else f"gold at {o.gold_rank}"
+                    if o.gold_rank
+                    else f"no gold in {o.items} sentences"
+                    + (" (gold in hits)" if o.gold_in_hits else "")
+                )
                 lines.append(f"{mark} {o.id:5} {o.split:8} {o.expect:8} {what:32} {o.question}")
         return "\n".join(lines)
 
 
-def load_ask_questions(path: Path | str,
-                       roots: Sequence[Path | str] | None = None) -> list[AskQuestion]:
+def load_ask_questions(
+    path: Path | str, roots: Sequence[Path | str] | None = None
+) -> list[AskQuestion]:
     root_paths = tuple(Path(r) for r in roots) if roots is not None else default_roots()
     cache: dict[Path, str] = {}
     out = []
@@ -175,19 +195,33 @@ def load_ask_questions(path: Path | str,
         expect = rec.get("expect", "answer")
         if expect not in ("answer", "abstain"):
             raise WbpolicyError(f"{path}:{n}: expect must be 'answer' or 'abstain'")
-        gold = tuple(resolve_gold(g, root_paths, cache) if isinstance(g, dict) else str(g)
-                     for g in rec.get("gold", []))
+        gold = tuple(
+            resolve_gold(g, root_paths, cache) if isinstance(g, dict) else str(g)
+            for g in rec.get("gold", [])
+        )
         if expect == "answer" and not gold:
             raise WbpolicyError(f"{path}:{n}: an answerable question needs gold references")
-        out.append(AskQuestion(str(rec.get("id", n)), rec["question"], rec.get("country"),
-                               expect, gold, str(rec.get("split", "dev"))))
+        out.append(
+            AskQuestion(
+                str(rec.get("id", n)),
+                rec["question"],
+                rec.get("country"),
+                expect,
+                gold,
+                str(rec.get("split", "dev")),
+            )
+        )
     return out
 
 
-def evaluate_ask(index: Any, path: Path | str, top_k: int = 8,
-                 roots: Sequence[Path | str] | None = None,
-                 settings: AnswerSettings | None = None,
-                 search_settings: SearchSettings | None = None) -> AskReport:
+def evaluate_ask(
+    index: Any,
+    path: Path | str,
+    top_k: int = 8,
+    roots: Sequence[Path | str] | None = None,
+    settings: AnswerSettings | None = None,
+    search_settings: SearchSettings | None = None,
+) -> AskReport:
     from wbpolicy.answer import ask
 
     settings = settings or AnswerSettings()
@@ -195,14 +229,33 @@ def evaluate_ask(index: Any, path: Path | str, top_k: int = 8,
     outcomes = []
     for q in load_ask_questions(path, roots):
         t0 = time.perf_counter()
-        ans = ask(index, q.question, top_k=top_k, settings=settings,
-                  search_settings=search_settings)
+        ans = ask(
+            index, q.question, top_k=top_k, settings=settings, search_settings=search_settings
+        )
         seconds = time.perf_counter() - t0
         gold = [normalise(g) for g in q.gold]
-        rank = next((i for i, it in enumerate(ans.items, start=1)
-                     if any(g in normalise(it.text) for g in gold)), None)
+        rank = next(
+            (
+                i
+                for i, it in enumerate(ans.items, start=1)
+                if any(g in normalise(it.text) for g in gold)
+            ),
+            None,
+        )
         in_hits = any(g in normalise(h.text) for h in ans.hits for g in gold)
-        outcomes.append(AskOutcome(
-            q.id, q.question, q.expect, q.country, ans.understood.country_set, ans.abstained,
-            rank, in_hits, len(ans.items), seconds, q.split))
+        outcomes.append(
+            AskOutcome(
+                q.id,
+                q.question,
+                q.expect,
+                q.country,
+                ans.understood.country_set,
+                ans.abstained,
+                rank,
+                in_hits,
+                len(ans.items),
+                seconds,
+                q.split,
+            )
+        )
     return AskReport(tuple(outcomes), top_k, describe(settings, search_settings))

@@ -77,9 +77,14 @@ class Prf:
         return Prf(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
 
     def to_json(self) -> dict[str, float | int]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "precision": round(self.precision, 4), "recall": round(self.recall, 4),
-                "f1": round(self.f1, 4)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,8 @@ class EntityEvalReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "sentences": self.sentences,
+            "name": self.name,
+            "sentences": self.sentences,
             "per_label": {k: v.to_json() for k, v in self.per_label.items()},
             "overall": self.overall.to_json(),
         }
@@ -174,7 +180,8 @@ def locate_gold(text: str, surfaces: Sequence[tuple[str, str]]) -> list[GoldEnti
 
 
 def load_records(
-    source: str | Path | Iterable[dict[str, Any]], shared_dir: str | Path | None = None,
+    source: str | Path | Iterable[dict[str, Any]],
+    shared_dir: str | Path | None = None,
 ) -> list[EvalRecord]:
     """Records from a JSONL path or from already-parsed dicts (either format)."""
     if isinstance(source, (str, Path)):
@@ -201,8 +208,12 @@ def _record(raw: dict[str, Any], shared: Path | None, cache: dict[str, str]) -> 
         text = raw["text"]
         ents = raw.get("entities") or []
         if ents and "start" in ents[0]:
-            gold = [GoldEntity(e["start"], e["end"], e["label"], text[e["start"]:e["end"]],
-                               e.get("id")) for e in ents]
+            gold = [
+                GoldEntity(
+                    e["start"], e["end"], e["label"], text[e["start"] : e["end"]], e.get("id")
+                )
+                for e in ents
+            ]
         else:
             gold = locate_gold(text, [(e["text"], e["label"]) for e in ents])
         return EvalRecord(rid, text, tuple(gold), raw.get("file", ""), raw.get("split", ""))
@@ -231,7 +242,8 @@ def _record(raw: dict[str, Any], shared: Path | None, cache: dict[str, str]) -> 
 
 
 def score_sentence(
-    gold: Sequence[GoldEntity], predicted: Sequence[tuple[int, int, str]],
+    gold: Sequence[GoldEntity],
+    predicted: Sequence[tuple[int, int, str]],
 ) -> tuple[dict[str, Prf], list[int], list[int]]:
     """Per-label counts for one sentence, plus the indices of unmatched (counted) predictions
     and unmatched gold entities."""
@@ -277,11 +289,14 @@ def score_sentence(
 
 def evaluate_entities(
     source: str | Path | Iterable[dict[str, Any]] | Sequence[EvalRecord],
-    tagger: Any = None, *, name: str = "", shared_dir: str | Path | None = None,
+    tagger: Any = None,
+    *,
+    name: str = "",
+    shared_dir: str | Path | None = None,
 ) -> EntityEvalReport:
     """Tag every sentence with ``tagger`` (default :func:`wbpolicy.tag.get_tagger`) and score."""
     if isinstance(source, Sequence) and source and isinstance(source[0], EvalRecord):
-        records = list(source)  # type: ignore[arg-type]
+        records = list(source)
     else:
         records = load_records(source, shared_dir)  # type: ignore[arg-type]
     if tagger is None:
@@ -297,13 +312,20 @@ def evaluate_entities(
         for label, prf in counts.items():
             totals[label] = totals.get(label, Prf()) + prf
         if fp_idx or fn_idx:
-            errors.append(SentenceResult(
-                rec.id, rec.text,
-                tuple((pred[i][0], pred[i][1], pred[i][2], rec.text[pred[i][0]:pred[i][1]])
-                      for i in fp_idx),
-                tuple((rec.gold[i].start, rec.gold[i].end, rec.gold[i].label, rec.gold[i].text)
-                      for i in fn_idx),
-            ))
+            errors.append(
+                SentenceResult(
+                    rec.id,
+                    rec.text,
+                    tuple(
+                        (pred[i][0], pred[i][1], pred[i][2], rec.text[pred[i][0] : pred[i][1]])
+                        for i in fp_idx
+                    ),
+                    tuple(
+                        (rec.gold[i].start, rec.gold[i].end, rec.gold[i].label, rec.gold[i].text)
+                        for i in fn_idx
+                    ),
+                )
+            )
     if not name and isinstance(source, (str, Path)):
         name = Path(source).name
     return EntityEvalReport(name or "entities", len(records), totals, tuple(errors))
@@ -323,6 +345,6 @@ def format_report(reports: Sequence[EntityEvalReport], *, show_errors: bool = Fa
             for err in rep.errors:
                 for s, e, lab, t in err.false_positives:
                     lines.append(f"    {err.id}: FP {lab} {t!r} [{s}:{e}]")
-                for s, e, lab, t in err.false_negatives:
-                    lines.append(f"    {err.id}: FN {lab} {t!r} [{s}:{e}]")
+                for fs, fe, lab, t in err.false_negatives:
+                    lines.append(f"    {err.id}: FN {lab} {t!r} [{fs}:{fe}]")
     return "\n".join(lines)

@@ -33,11 +33,26 @@ _BACKSLASH = re.compile(r"\\+(?=[^\sA-Za-z0-9])")
 _HYPHEN_BREAK = re.compile(r"(\w)- (\w)")
 _TRANSLATE = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-        "\u00ab": '"', "\u00bb": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-        "\u2015": "-", "\u2212": "-", "\u00ad": "",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00ad": "",
         "\u00a0": " ",
     }
 )
@@ -173,7 +188,8 @@ def first_relevant_rank(hits: Sequence[Hit | dict[str, Any]], query: Query) -> i
     ordered = list(hits)
     ranks = [h.get("rank") if isinstance(h, dict) else h.rank for h in ordered]
     if ordered and all(isinstance(r, int) for r in ranks):
-        ordered = [h for _, h in sorted(zip(ranks, ordered, strict=True), key=lambda x: x[0])]
+        pairs = sorted(zip(ranks, ordered, strict=True), key=lambda x: int(x[0] or 0))
+        ordered = [h for _, h in pairs]
     for i, h in enumerate(ordered, start=1):
         if is_relevant(h, query.gold, query.kind):
             return i
@@ -214,8 +230,13 @@ class QueryOutcome:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "kind": self.kind, "mode": self.mode, "query": self.query,
-            "rank": self.rank, "top": list(self.top), "ms": round(self.ms, 2),
+            "id": self.id,
+            "kind": self.kind,
+            "mode": self.mode,
+            "query": self.query,
+            "rank": self.rank,
+            "top": list(self.top),
+            "ms": round(self.ms, 2),
         }
 
 
@@ -255,21 +276,29 @@ def evaluate(
         queries = load_queries(queries)
     settings = settings or SearchSettings()
     if search_fn is None:
-        from wbpolicy.search import search as search_fn
+        from wbpolicy.search import search
+
+        search_fn = search
     details: list[QueryOutcome] = []
     for mode in modes:
         for q in queries:
             t0 = time.perf_counter()
-            res = search_fn(index, q.query, top_k=top_k, filters=filters, mode=mode,
-                            settings=settings)
+            res = search_fn(
+                index, q.query, top_k=top_k, filters=filters, mode=mode, settings=settings
+            )
             ms = (time.perf_counter() - t0) * 1000
             rank = first_relevant_rank(res.hits, q)
             top = tuple(f"{h.doc_id} p.{h.page}" for h in res.hits[:3])
             details.append(QueryOutcome(q.id, q.kind, mode, q.query, rank, top, ms))
-    return build_report(details, tuple(modes), top_k)
+    return build_report(details, tuple(modes), top_k, describe(settings))
 
 
-def build_report(details: Sequence[QueryOutcome], modes: tuple[str, ...], top_k: int) -> EvalReport:
+def build_report(
+    details: Sequence[QueryOutcome],
+    modes: tuple[str, ...],
+    top_k: int,
+    settings: dict[str, Any] | None = None,
+) -> EvalReport:
     overall: dict[str, Metrics] = {}
     by_kind: dict[str, dict[str, Metrics]] = {}
     for mode in modes:
@@ -277,7 +306,7 @@ def build_report(details: Sequence[QueryOutcome], modes: tuple[str, ...], top_k:
         overall[mode] = metrics([d.rank for d in rows])
         kinds = sorted({d.kind for d in rows})
         by_kind[mode] = {k: metrics([d.rank for d in rows if d.kind == k]) for k in kinds}
-    return EvalReport(modes, top_k, overall, by_kind, tuple(details), describe(settings))
+    return EvalReport(modes, top_k, overall, by_kind, tuple(details), settings or {})
 
 
 def format_table(report: EvalReport) -> str:
@@ -325,8 +354,9 @@ def dev_queries_path() -> Path | None:
 
 
 def dev_metrics(
-    index: Any, queries: Path | str | None = None, modes: Sequence[str] = ("hybrid", "dense",
-                                                                           "lexical")
+    index: Any,
+    queries: Path | str | None = None,
+    modes: Sequence[str] = ("hybrid", "dense", "lexical"),
 ) -> dict[str, dict[str, Any]]:
     """Overall metrics per mode on the dev queries (for a corpus test to assert targets on):
     ``{"hybrid": {"n": 20, "recall@1": .., "recall@5": .., "recall@10": .., "mrr@10": ..}}``."""

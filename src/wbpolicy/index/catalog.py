@@ -7,10 +7,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from wbpolicy.settings import Settings
 from wbpolicy.errors import NotFound
 from wbpolicy.index import Index
 from wbpolicy.models import Citation, Document, Problem
+from wbpolicy.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,12 @@ def _citations(conn: sqlite3.Connection, passage_id: int) -> tuple[Citation, ...
     ).fetchall()
     return tuple(
         Citation(
-            marker=r["marker"], text=r["text"], url=r["url"], page=r["page"],
-            offset=r["offset"], urls=tuple(json.loads(r["urls"] or "[]")),
+            marker=r["marker"],
+            text=r["text"],
+            url=r["url"],
+            page=r["page"],
+            offset=r["offset"],
+            urls=tuple(json.loads(r["urls"] or "[]")),
         )
         for r in rows
     )
@@ -178,9 +182,7 @@ def _passage_view(conn: sqlite3.Connection, row: sqlite3.Row) -> PassageView:
     )
 
 
-_PASSAGE_SQL = (
-    "SELECT p.*, d.doc_id, d.title FROM passages p JOIN documents d ON d.id = p.doc_pk"
-)
+_PASSAGE_SQL = "SELECT p.*, d.doc_id, d.title FROM passages p JOIN documents d ON d.id = p.doc_pk"
 
 
 def show_passage(settings: Settings, passage_id: int) -> PassageView:
@@ -212,9 +214,7 @@ def show_page(settings: Settings, doc_id: str, page: int) -> PageView:
             "ORDER BY p.ordinal",
             (doc["id"], page, page),
         ).fetchall()
-        passages = tuple(
-            _passage_view(conn, r) for r in rows if page in json.loads(r["pages"])
-        )
+        passages = tuple(_passage_view(conn, r) for r in rows if page in json.loads(r["pages"]))
         return PageView(
             doc_id=doc_id,
             title=doc["title"],

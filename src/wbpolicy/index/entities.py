@@ -21,8 +21,13 @@ class EntityCount:
     documents: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "name": self.name,
-                "mentions": self.mentions, "documents": self.documents}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "name": self.name,
+            "mentions": self.mentions,
+            "documents": self.documents,
+        }
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,20 @@ class EntityDetail:
     passages: tuple[Hit, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "name": self.name, "aliases": list(self.aliases),
-                "mentions": self.mentions, "documents": self.documents,
-                "passages": [h.to_json() for h in self.passages]}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "mentions": self.mentions,
+            "documents": self.documents,
+            "passages": [h.to_json() for h in self.passages],
+        }
 
 
-def list_entities(index: Index, label: str | None = None, country: str | None = None) -> list[EntityCount]:
+def list_entities(
+    index: Index, label: str | None = None, country: str | None = None
+) -> list[EntityCount]:
     """Entities with their mention and document counts, most mentioned first.
 
     ``country`` keeps the country itself and the national bodies and instruments the gazetteer
@@ -82,7 +95,8 @@ def entity_detail(index: Index, entity_id: str, limit: int = 20) -> EntityDetail
     if row is None and entry is None:
         raise NotFound(f"no entity {entity_id!r} in the index or the gazetteer")
     counts = conn.execute(
-        "SELECT COUNT(*), COUNT(DISTINCT p.doc_pk) FROM mentions m JOIN passages p ON p.id = m.passage_id "
+        "SELECT COUNT(*), COUNT(DISTINCT p.doc_pk) FROM mentions m "
+        "JOIN passages p ON p.id = m.passage_id "
         "WHERE m.entity_id = ?",
         (entity_id,),
     ).fetchone()
@@ -94,13 +108,21 @@ def entity_detail(index: Index, entity_id: str, limit: int = 20) -> EntityDetail
             (entity_id, limit),
         )
     ]
-    surface = sorted({r[0] for r in conn.execute(
-        "SELECT DISTINCT text FROM mentions WHERE entity_id = ?", (entity_id,))})
+    surface = sorted(
+        {
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT text FROM mentions WHERE entity_id = ?", (entity_id,)
+            )
+        }
+    )
     aliases = tuple(dict.fromkeys([*(entry.aliases if entry else ()), *surface]))
+    label = row["label"] if row else entry.label if entry else ""
+    name = row["name"] if row else entry.name if entry else entity_id
     return EntityDetail(
         id=entity_id,
-        label=row["label"] if row else entry.label,
-        name=row["name"] if row else entry.name,
+        label=label,
+        name=name,
         aliases=aliases,
         mentions=counts[0],
         documents=counts[1],

@@ -41,12 +41,15 @@ class Reader:
         return {int(r[0]) for r in self.conn.execute(sql, params)}
 
     # -- full text --------------------------------------------------------------------------
-    def fts(self, expr: str, k: int, allowed: set[int] | None,
-            weights: tuple[float, float, float]) -> list[tuple[int, float]]:
+    def fts(
+        self, expr: str, k: int, allowed: set[int] | None, weights: tuple[float, float, float]
+    ) -> list[tuple[int, float]]:
         """BM25 over passages_fts(text, section, title), best first; [] for a bad expression."""
         w = weights
-        sql = (f"SELECT rowid, -bm25(passages_fts, {float(w[0])}, {float(w[1])}, {float(w[2])}) "
-               "AS s FROM passages_fts WHERE passages_fts MATCH ?")
+        sql = (
+            f"SELECT rowid, -bm25(passages_fts, {float(w[0])}, {float(w[1])}, {float(w[2])}) "
+            "AS s FROM passages_fts WHERE passages_fts MATCH ?"
+        )
         params: list[Any] = [expr]
         if allowed is not None:
             sql += f" AND rowid IN {_IDS}"
@@ -64,7 +67,8 @@ class Reader:
         """How many passages match; None when FTS5 rejects the expression."""
         try:
             row = self.conn.execute(
-                "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (expr,)).fetchone()
+                "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (expr,)
+            ).fetchone()
         except sqlite3.OperationalError:
             log.debug("FTS count failed for %r", expr, exc_info=True)
             return None
@@ -101,35 +105,49 @@ class Reader:
         return hits
 
     def _passages(self, ids: list[int]) -> dict[int, sqlite3.Row]:
-        sql = ("SELECT p.id, p.text, p.kind, p.section, p.page_start, p.pages, p.page_breaks, "
-               "d.doc_id, d.title, d.kind AS doc_kind, d.country FROM passages p "
-               f"JOIN documents d ON d.id = p.doc_pk WHERE p.id IN {_IDS}")
+        sql = (
+            "SELECT p.id, p.text, p.kind, p.section, p.page_start, p.pages, p.page_breaks, "
+            "d.doc_id, d.title, d.kind AS doc_kind, d.country FROM passages p "
+            f"JOIN documents d ON d.id = p.doc_pk WHERE p.id IN {_IDS}"
+        )
         return {int(r["id"]): r for r in self.conn.execute(sql, [_ids(ids)])}
 
     def citations(self, ids: Sequence[int]) -> dict[int, tuple[Citation, ...]]:
-        sql = ("SELECT passage_id, marker, text, url, urls, page, offset FROM citations "
-               f"WHERE passage_id IN {_IDS} ORDER BY passage_id, offset, id")
+        sql = (
+            "SELECT passage_id, marker, text, url, urls, page, offset FROM citations "
+            f"WHERE passage_id IN {_IDS} ORDER BY passage_id, offset, id"
+        )
         out: dict[int, list[Citation]] = {}
         for r in self.conn.execute(sql, [_ids(ids)]):
-            out.setdefault(int(r["passage_id"]), []).append(Citation(
-                marker=r["marker"], text=r["text"], url=r["url"],
-                page=r["page"] if r["page"] is not None else 0, offset=r["offset"],
-                urls=tuple(json.loads(r["urls"] or "[]")),
-            ))
+            out.setdefault(int(r["passage_id"]), []).append(
+                Citation(
+                    marker=r["marker"],
+                    text=r["text"],
+                    url=r["url"],
+                    page=r["page"] if r["page"] is not None else 0,
+                    offset=r["offset"],
+                    urls=tuple(json.loads(r["urls"] or "[]")),
+                )
+            )
         return {pid: tuple(c) for pid, c in out.items()}
 
     # -- evidence tables ---------------------------------------------------------------------
     def rerank_rows(self, ids: Sequence[int]) -> list[sqlite3.Row]:
         """What the rerank needs of each passage: kind, text, TOC flag, a cited URL, country."""
-        sql = ("SELECT p.id, p.kind, p.text, p.is_toc, EXISTS (SELECT 1 FROM citations c "
-               "WHERE c.passage_id = p.id AND c.url IS NOT NULL) AS cited_url, d.country "
-               f"FROM passages p JOIN documents d ON d.id = p.doc_pk WHERE p.id IN {_IDS}")
+        sql = (
+            "SELECT p.id, p.kind, p.text, p.is_toc, EXISTS (SELECT 1 FROM citations c "
+            "WHERE c.passage_id = p.id AND c.url IS NOT NULL) AS cited_url, d.country "
+            f"FROM passages p JOIN documents d ON d.id = p.doc_pk WHERE p.id IN {_IDS}"
+        )
         return self.conn.execute(sql, [_ids(ids)]).fetchall()
 
-    def passage_countries(self, ids: Sequence[int], *, assigned_only: bool = False
-                          ) -> dict[int, dict[str, str]]:
+    def passage_countries(
+        self, ids: Sequence[int], *, assigned_only: bool = False
+    ) -> dict[int, dict[str, str]]:
         """``{passage: {country: source}}``; ``assigned_only`` drops mere mentions."""
-        sql = f"SELECT passage_id, country, source FROM passage_countries WHERE passage_id IN {_IDS}"
+        sql = (
+            f"SELECT passage_id, country, source FROM passage_countries WHERE passage_id IN {_IDS}"
+        )
         if assigned_only:
             sql += " AND source != 'mention'"
         out: dict[int, dict[str, str]] = {}
@@ -138,8 +156,10 @@ class Reader:
         return out
 
     def mentions(self, ids: Sequence[int]) -> dict[int, list[sqlite3.Row]]:
-        sql = ('SELECT passage_id, entity_id, label, start, "end" FROM mentions '
-               f"WHERE passage_id IN {_IDS}")
+        sql = (
+            'SELECT passage_id, entity_id, label, start, "end" FROM mentions '
+            f"WHERE passage_id IN {_IDS}"
+        )
         out: dict[int, list[sqlite3.Row]] = {}
         for r in self.conn.execute(sql, [_ids(ids)]):
             out.setdefault(int(r["passage_id"]), []).append(r)
@@ -149,29 +169,45 @@ class Reader:
         import numpy as np
 
         sql = f"SELECT passage_id, vector FROM embeddings WHERE passage_id IN {_IDS}"
-        return {int(r[0]): np.frombuffer(r[1], dtype="float32")
-                for r in self.conn.execute(sql, [_ids(ids)])}
+        return {
+            int(r[0]): np.frombuffer(r[1], dtype="float32")
+            for r in self.conn.execute(sql, [_ids(ids)])
+        }
 
     def all_vectors(self) -> list[sqlite3.Row]:
         return self.conn.execute(
-            "SELECT passage_id, vector FROM embeddings ORDER BY passage_id").fetchall()
+            "SELECT passage_id, vector FROM embeddings ORDER BY passage_id"
+        ).fetchall()
 
     # -- documents ---------------------------------------------------------------------------
     def documents(self) -> dict[str, Document]:
         rows = self.conn.execute(
             "SELECT doc_id, title, kind, country, year, path, source_url, language, format, "
-            "sha256 FROM documents ORDER BY doc_id")
-        return {r["doc_id"]: Document(
-            doc_id=r["doc_id"], title=r["title"], kind=r["kind"], country=r["country"],
-            year=r["year"], language=r["language"], source_url=r["source_url"], path=r["path"],
-            format=r["format"], sha256=r["sha256"]) for r in rows}
+            "sha256 FROM documents ORDER BY doc_id"
+        )
+        return {
+            r["doc_id"]: Document(
+                doc_id=r["doc_id"],
+                title=r["title"],
+                kind=r["kind"],
+                country=r["country"],
+                year=r["year"],
+                language=r["language"],
+                source_url=r["source_url"],
+                path=r["path"],
+                format=r["format"],
+                sha256=r["sha256"],
+            )
+            for r in rows
+        }
 
     def document_instruments(self) -> dict[str, set[str]]:
         """The instruments each document's title names (tagged at ingest)."""
         out: dict[str, set[str]] = {}
         rows = self.conn.execute(
             "SELECT d.doc_id, di.entity_id FROM document_instruments di "
-            "JOIN documents d ON d.id = di.doc_pk")
+            "JOIN documents d ON d.id = di.doc_pk"
+        )
         for r in rows:
             out.setdefault(r[0], set()).add(r[1])
         return out
@@ -182,18 +218,32 @@ class Reader:
         row = self.conn.execute(
             "SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_pk "
             "WHERE d.doc_id = ? AND p.kind = 'footnote' AND p.text = ? LIMIT 1",
-            (doc_id, text)).fetchone()
+            (doc_id, text),
+        ).fetchone()
         if row is None:
             return None
         rows = self.conn.execute(
             'SELECT text, label, entity_id, start, "end", source FROM mentions '
-            "WHERE passage_id = ? ORDER BY start", (row[0],))
-        return [Entity(text=r["text"], label=r["label"], id=r["entity_id"], start=r["start"],
-                       end=r["end"], source=r["source"]) for r in rows]
+            "WHERE passage_id = ? ORDER BY start",
+            (row[0],),
+        )
+        return [
+            Entity(
+                text=r["text"],
+                label=r["label"],
+                id=r["entity_id"],
+                start=r["start"],
+                end=r["end"],
+                source=r["source"],
+            )
+            for r in rows
+        ]
 
     def table_rows(self) -> list[list[list[str]]]:
-        return [json.loads(raw or "[]")
-                for (raw,) in self.conn.execute("SELECT rows FROM doc_tables ORDER BY id")]
+        return [
+            json.loads(raw or "[]")
+            for (raw,) in self.conn.execute("SELECT rows FROM doc_tables ORDER BY id")
+        ]
 
     def generation(self) -> int:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -204,10 +254,22 @@ def _hit(row: sqlite3.Row, rank: int, score: float, cites: tuple[Citation, ...])
     pages = tuple(json.loads(row["pages"] or "[]"))
     breaks = tuple((int(a), int(b)) for a, b in json.loads(row["page_breaks"] or "[]"))
     page = row["page_start"] if row["page_start"] is not None else (pages[0] if pages else None)
-    return Hit(rank=rank, passage_id=int(row["id"]), doc_id=row["doc_id"], title=row["title"],
-               page=page, pages=pages, section=row["section"], text=row["text"], score=score,
-               citations=cites, kind=row["kind"], doc_kind=row["doc_kind"],
-               country=row["country"], page_breaks=breaks)
+    return Hit(
+        rank=rank,
+        passage_id=int(row["id"]),
+        doc_id=row["doc_id"],
+        title=row["title"],
+        page=page,
+        pages=pages,
+        section=row["section"],
+        text=row["text"],
+        score=score,
+        citations=cites,
+        kind=row["kind"],
+        doc_kind=row["doc_kind"],
+        country=row["country"],
+        page_breaks=breaks,
+    )
 
 
 def filter_sql(filters: Filters) -> tuple[str, list[Any]] | None:
@@ -233,7 +295,9 @@ def filter_sql(filters: Filters) -> tuple[str, list[Any]] | None:
         params.append(filters.year_max)
     if filters.countries:
         marks = ",".join("?" * len(filters.countries))
-        where.append(f"p.id IN (SELECT passage_id FROM passage_countries WHERE country IN ({marks}))")
+        where.append(
+            f"p.id IN (SELECT passage_id FROM passage_countries WHERE country IN ({marks}))"
+        )
         params.extend(filters.countries)
     # orgs and instruments are separate constraints: a passage must match one of each given kind
     for ids in (filters.orgs, filters.instruments):
@@ -241,6 +305,7 @@ def filter_sql(filters: Filters) -> tuple[str, list[Any]] | None:
             marks = ",".join("?" * len(ids))
             where.append(f"p.id IN (SELECT passage_id FROM mentions WHERE entity_id IN ({marks}))")
             params.extend(ids)
-    sql = ("SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_pk WHERE "
-           + " AND ".join(where))
+    sql = "SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_pk WHERE " + " AND ".join(
+        where
+    )
     return sql, params

@@ -30,8 +30,8 @@ MIGRATIONS: list[str] = [
         sha256 TEXT NOT NULL,
         format TEXT NOT NULL,                 -- pdf | txt | md | html
         title TEXT NOT NULL,
-        kind TEXT NOT NULL,                   -- report | strategy | law | convention | eu | profile | other
-        country TEXT,                         -- ISO alpha-2 (XK for Kosovo) or body: EU, CoE, UN, ...
+        kind TEXT NOT NULL,                   -- knowledge/data/kinds.yaml
+        country TEXT,                         -- ISO alpha-2 (XK for Kosovo) or body: EU, CoE...
         year INTEGER,
         language TEXT,
         source_url TEXT,

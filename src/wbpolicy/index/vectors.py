@@ -8,7 +8,7 @@ the search *before* ranking, so ``k`` hits come back whenever ``k`` allowed vect
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wbpolicy.fsutil import atomic_write
 
@@ -38,7 +38,7 @@ class VectorIndex:
         import faiss
 
         self.dim = dim
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -75,7 +75,7 @@ class VectorIndex:
         params = None
         if allowed_ids is not None:
             sel = faiss.IDSelectorBatch(allowed)
-            params = faiss.SearchParameters(sel=sel)
+            params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
         scores, ids = self._index.search(q, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
@@ -162,4 +162,3 @@ class BruteForceIndex:
             obj = cls(int(data["vecs"].shape[1]))
             obj.build(data["ids"], data["vecs"])
         return obj
-

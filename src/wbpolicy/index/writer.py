@@ -60,7 +60,8 @@ class Writer:
     def document_state(self, doc_id: str) -> tuple[str, str | None] | None:
         """(sha256, index_key) of a stored document."""
         row = self.conn.execute(
-            "SELECT sha256, index_key FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            "SELECT sha256, index_key FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
         return (row["sha256"], row["index_key"]) if row else None
 
     def document_path(self, doc_id: str) -> str | None:
@@ -75,11 +76,13 @@ class Writer:
             (now_iso(),),
         )
         cur = self.conn.execute(
-            "INSERT INTO runs(started_at, status) VALUES(?, 'running')", (now_iso(),))
+            "INSERT INTO runs(started_at, status) VALUES(?, 'running')", (now_iso(),)
+        )
         return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, status: str, summary: IngestSummary | None,
-                   error: str | None = None) -> None:
+    def finish_run(
+        self, run_id: int, status: str, summary: IngestSummary | None, error: str | None = None
+    ) -> None:
         data: dict[str, Any] = asdict(summary) if summary else {}
         if error:
             data["error"] = error
@@ -100,8 +103,9 @@ class Writer:
         self.conn.execute("COMMIT")
 
     # -- documents ------------------------------------------------------------------------------
-    def write_document(self, d: PreparedDocument, *, model_id: str, dim: int,
-                       chunking: dict[str, Any], run_id: int) -> None:
+    def write_document(
+        self, d: PreparedDocument, *, model_id: str, dim: int, chunking: dict[str, Any], run_id: int
+    ) -> None:
         """Replace the document's previous version, all of it in one transaction."""
         with self.store.transaction() as conn:
             delete_document(conn, d.doc.doc_id)
@@ -110,7 +114,8 @@ class Writer:
             self._insert_extraction(conn, doc_pk, d.extraction, run_id)
             conn.executemany(
                 "INSERT OR IGNORE INTO document_instruments(doc_pk, entity_id) VALUES(?, ?)",
-                [(doc_pk, e) for e in d.title_instruments])
+                [(doc_pk, e) for e in d.title_instruments],
+            )
             first_id = self._next_passage_id()
             for j in range(len(d.passages)):
                 self._insert_passage(conn, first_id + j, doc_pk, d, j)
@@ -128,14 +133,28 @@ class Writer:
             "INSERT INTO documents(doc_id, path, sha256, format, title, kind, country, year, "
             "language, source_url, n_pages, ingested_at, index_key) "
             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (m.doc_id, m.path, m.sha256, d.extraction.format, m.title, m.kind, m.country,
-             m.year, m.language, m.source_url, len(d.extraction.pages), now_iso(), d.index_key),
+            (
+                m.doc_id,
+                m.path,
+                m.sha256,
+                d.extraction.format,
+                m.title,
+                m.kind,
+                m.country,
+                m.year,
+                m.language,
+                m.source_url,
+                len(d.extraction.pages),
+                now_iso(),
+                d.index_key,
+            ),
         )
         return int(cur.lastrowid or 0)
 
     @staticmethod
-    def _insert_extraction(conn: sqlite3.Connection, doc_pk: int, ex: Extraction,
-                           run_id: int) -> None:
+    def _insert_extraction(
+        conn: sqlite3.Connection, doc_pk: int, ex: Extraction, run_id: int
+    ) -> None:
         conn.executemany(
             "INSERT INTO pages(doc_pk, page, text, has_text) VALUES(?, ?, ?, ?)",
             [(doc_pk, pg.number, pg.text, int(pg.has_text)) for pg in ex.pages],
@@ -146,14 +165,24 @@ class Writer:
         )
         conn.executemany(
             "INSERT INTO doc_tables(doc_pk, page, section, caption, rows) VALUES(?, ?, ?, ?, ?)",
-            [(doc_pk, t.page, section_str(t.section), t.caption,
-              json.dumps([list(r) for r in t.rows], ensure_ascii=False)) for t in ex.tables],
+            [
+                (
+                    doc_pk,
+                    t.page,
+                    section_str(t.section),
+                    t.caption,
+                    json.dumps([list(r) for r in t.rows], ensure_ascii=False),
+                )
+                for t in ex.tables
+            ],
         )
         conn.executemany(
             "INSERT INTO problems(run_id, doc_pk, path, code, message, pages, fatal) "
             "VALUES(?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, doc_pk, p.path, p.code, p.message, json.dumps(list(p.pages)), int(p.fatal))
-             for p in ex.problems],
+            [
+                (run_id, doc_pk, p.path, p.code, p.message, json.dumps(list(p.pages)), int(p.fatal))
+                for p in ex.problems
+            ],
         )
 
     def _next_passage_id(self) -> int:
@@ -163,8 +192,9 @@ class Writer:
         return max(seq, int(top)) + 1
 
     @staticmethod
-    def _insert_passage(conn: sqlite3.Connection, pid: int, doc_pk: int, d: PreparedDocument,
-                        j: int) -> None:
+    def _insert_passage(
+        conn: sqlite3.Connection, pid: int, doc_pk: int, d: PreparedDocument, j: int
+    ) -> None:
         import numpy as np
 
         p = d.passages[j]
@@ -173,20 +203,34 @@ class Writer:
             "INSERT INTO passages(id, doc_pk, ordinal, kind, text, section, page_start, page_end, "
             "pages, char_start, char_end, page_breaks, is_toc) "
             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (pid, doc_pk, p.ordinal, p.kind, p.text, section,
-             min(p.pages) if p.pages else None, max(p.pages) if p.pages else None,
-             json.dumps(list(p.pages)), p.char_start, p.char_end,
-             json.dumps([list(b) for b in p.page_breaks]) if p.page_breaks else None,
-             int(p.is_toc)),
+            (
+                pid,
+                doc_pk,
+                p.ordinal,
+                p.kind,
+                p.text,
+                section,
+                min(p.pages) if p.pages else None,
+                max(p.pages) if p.pages else None,
+                json.dumps(list(p.pages)),
+                p.char_start,
+                p.char_end,
+                json.dumps([list(b) for b in p.page_breaks]) if p.page_breaks else None,
+                int(p.is_toc),
+            ),
         )
         conn.executemany(
             "INSERT INTO citations(passage_id, marker, text, url, urls, page, offset) "
             "VALUES(?, ?, ?, ?, ?, ?, ?)",
-            [(pid, c.marker, c.text, c.url, json.dumps(list(c.urls)), c.page, c.offset)
-             for c in p.citations],
+            [
+                (pid, c.marker, c.text, c.url, json.dumps(list(c.urls)), c.page, c.offset)
+                for c in p.citations
+            ],
         )
         vec = np.ascontiguousarray(d.vectors[j], dtype=np.float32)
-        conn.execute("INSERT INTO embeddings(passage_id, vector) VALUES(?, ?)", (pid, vec.tobytes()))
+        conn.execute(
+            "INSERT INTO embeddings(passage_id, vector) VALUES(?, ?)", (pid, vec.tobytes())
+        )
         for e in d.entities[j]:
             eid = entity_id(e)
             conn.execute(
@@ -218,8 +262,9 @@ class Writer:
             "JOIN documents d ON d.id = p.doc_pk ORDER BY p.id"
         ).fetchall()
 
-    def replace_embeddings(self, ids: Sequence[int], vectors: np.ndarray, *, model_id: str,
-                           dim: int) -> None:
+    def replace_embeddings(
+        self, ids: Sequence[int], vectors: np.ndarray, *, model_id: str, dim: int
+    ) -> None:
         with self.store.transaction() as tx:
             tx.execute("DELETE FROM embeddings")
             tx.executemany(

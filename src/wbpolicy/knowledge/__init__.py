@@ -2,7 +2,8 @@
 
 Every fact lives in ``knowledge/data/*.yaml``; code reads it through :func:`knowledge`, which
 parses the files once per process.  Parsing YAML costs about half a second, so the parsed form
-is also kept in a compiled cache (a pickle keyed by the hash of the data files, this package's code and the Python version,
+is also kept in a compiled cache (a pickle keyed by the hash of the data files, this package's
+code and the Python version,
 under ``$WBPOLICY_CACHE`` or ``~/.cache/wbpolicy``): a cold process loads it in milliseconds.
 An edit to a data file changes the hash, so the cache can never serve stale facts.
 """
@@ -83,8 +84,7 @@ class Kinds:
         return [k.id for k in self.kinds if k.asked is not None and k.asked.search(text)]
 
     def asked_spans(self, text: str) -> list[tuple[int, int]]:
-        return [m.span() for k in self.kinds if k.asked is not None
-                for m in k.asked.finditer(text)]
+        return [m.span() for k in self.kinds if k.asked is not None for m in k.asked.finditer(text)]
 
     def titled(self, title: str, kind_id: str) -> bool:
         """Whether a title names the kind ("... Cyberwellness profile")."""
@@ -115,8 +115,12 @@ class Region:
     def is_state(self, code: str) -> bool:
         """ISO alpha-2 codes and sub-state ids (BA-SRP); bodies (EU, CoE, WB) are not states."""
         head = code[:2]
-        return (head.isalpha() and head.isupper() and (len(code) == 2 or code[2] == "-")
-                and code not in self.not_states)
+        return (
+            head.isalpha()
+            and head.isupper()
+            and (len(code) == 2 or code[2] == "-")
+            and code not in self.not_states
+        )
 
     def in_focus(self, code: str) -> bool:
         return code in self.focus or code.split("-", 1)[0] in self.focus
@@ -203,12 +207,14 @@ def load_kinds() -> Kinds:
     kinds = []
     for raw in data.get("kinds") or []:
         kid = str(raw["id"])
-        kinds.append(Kind(
-            id=kid,
-            aliases=tuple(str(a).lower() for a in raw.get("aliases") or ()),
-            asked=_pattern(raw.get("asked"), f"kinds.yaml: {kid}.asked"),
-            infer=_pattern(raw.get("infer"), f"kinds.yaml: {kid}.infer"),
-        ))
+        kinds.append(
+            Kind(
+                id=kid,
+                aliases=tuple(str(a).lower() for a in raw.get("aliases") or ()),
+                asked=_pattern(raw.get("asked"), f"kinds.yaml: {kid}.asked"),
+                infer=_pattern(raw.get("infer"), f"kinds.yaml: {kid}.infer"),
+            )
+        )
     order = tuple(str(k) for k in data.get("infer_order") or [k.id for k in kinds])
     unknown = set(order) - {k.id for k in kinds}
     if unknown:
@@ -224,20 +230,20 @@ def load_region() -> Region:
             bodies=frozenset(str(b) for b in data["bodies"]),
             not_states=frozenset(str(b) for b in data.get("not_states") or ()),
             capitals={str(k).lower(): str(v) for k, v in (data.get("capitals") or {}).items()},
-            file_prefixes={str(k).lower(): str(v)
-                           for k, v in (data.get("file_prefixes") or {}).items()},
-            table1_columns={str(k): str(v)
-                            for k, v in (data.get("table1_columns") or {}).items()},
+            file_prefixes={
+                str(k).lower(): str(v) for k, v in (data.get("file_prefixes") or {}).items()
+            },
+            table1_columns={str(k): str(v) for k, v in (data.get("table1_columns") or {}).items()},
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise KnowledgeError(f"region.yaml is malformed: {exc!r}") from exc
 
 
 def _parse() -> Knowledge:
+    import yaml
+
     from wbpolicy.knowledge.gazetteer import Gazetteer
     from wbpolicy.knowledge.topics import Topics
-
-    import yaml
 
     region = load_region()
     try:
@@ -282,8 +288,9 @@ def _store_cached(path: Path, know: Knowledge) -> None:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda tmp: tmp.write_bytes(
-            pickle.dumps(know, protocol=pickle.HIGHEST_PROTOCOL)))
+        atomic_write(
+            path, lambda tmp: tmp.write_bytes(pickle.dumps(know, protocol=pickle.HIGHEST_PROTOCOL))
+        )
     except OSError:  # a read-only home is no error: the next process parses again
         log.debug("cannot write knowledge cache %s", path, exc_info=True)
 
@@ -296,8 +303,14 @@ def knowledge() -> Knowledge:
     know = _load_cached(path)
     if know is None or know.digest != digest:
         parsed = _parse()
-        know = Knowledge(parsed.gazetteer, parsed.topics, parsed.kinds, parsed.region,
-                         parsed.generic_words, digest)
+        know = Knowledge(
+            parsed.gazetteer,
+            parsed.topics,
+            parsed.kinds,
+            parsed.region,
+            parsed.generic_words,
+            digest,
+        )
         _store_cached(path, know)
     return know
 

@@ -1,6 +1,7 @@
 """The curated gazetteer: countries, organisations and instruments with canonical ids and aliases.
 
-Data lives in ``wbpolicy/knowledge/data/gazetteer/*.yaml`` (one file per label).  Adding an alias or an
+Data lives in ``wbpolicy/knowledge/data/gazetteer/*.yaml`` (one file per label).  Adding an
+alias or an
 entry is an edit to those files; :meth:`Gazetteer.load` validates them (unique ids, valid labels,
 no alias claimed by two entries unless both list it under ``shared_aliases``).
 """
@@ -18,8 +19,17 @@ from wbpolicy.errors import WbpolicyError
 LABELS = ("COUNTRY", "ORG", "INSTRUMENT")
 _FILES = ("countries.yaml", "organisations.yaml", "instruments.yaml")
 _ENTRY_KEYS = frozenset(
-    {"id", "label", "name", "aliases", "country", "demonyms", "parent", "case_sensitive",
-     "shared_aliases"}
+    {
+        "id",
+        "label",
+        "name",
+        "aliases",
+        "country",
+        "demonyms",
+        "parent",
+        "case_sensitive",
+        "shared_aliases",
+    }
 )
 
 
@@ -46,7 +56,7 @@ class GazEntry:
 
 
 def looks_like_acronym(alias: str) -> bool:
-    """"RCC", "BiH", "CoE", "ReSPA", "KOS-CERT", "CIRT.me", "US": matched case-sensitively,
+    """ "RCC", "BiH", "CoE", "ReSPA", "KOS-CERT", "CIRT.me", "US": matched case-sensitively,
     because their lower-case forms are ordinary words ("us") or noise."""
     if " " in alias:
         words = alias.split()
@@ -78,8 +88,9 @@ class Gazetteer:
     bodies: frozenset[str] = frozenset()  # may stand in an entry's `country` (region.yaml)
 
     @classmethod
-    def load(cls, directory: str | Path | None = None,
-             bodies: frozenset[str] | None = None) -> Gazetteer:
+    def load(
+        cls, directory: str | Path | None = None, bodies: frozenset[str] | None = None
+    ) -> Gazetteer:
         """Parse the YAML files (``directory`` for tests; default: the package's data).  Code
         that only reads the gazetteer uses :func:`wbpolicy.knowledge.knowledge` instead, which
         parses once and caches a compiled form."""
@@ -89,7 +100,8 @@ class Gazetteer:
         for name in _FILES:
             if directory is None:
                 text = (
-                    resources.files("wbpolicy.knowledge").joinpath("data", "gazetteer", name)
+                    resources.files("wbpolicy.knowledge")
+                    .joinpath("data", "gazetteer", name)
                     .read_text(encoding="utf-8")
                 )
             else:
@@ -108,8 +120,9 @@ class Gazetteer:
         return cls.from_entries(entries, bodies)
 
     @classmethod
-    def from_entries(cls, entries: list[GazEntry], bodies: frozenset[str] = frozenset()
-                     ) -> Gazetteer:
+    def from_entries(
+        cls, entries: list[GazEntry], bodies: frozenset[str] = frozenset()
+    ) -> Gazetteer:
         gaz = cls(entries=tuple(entries), bodies=frozenset(bodies))
         gaz._index()
         return gaz
@@ -130,9 +143,7 @@ class Gazetteer:
                 owners.setdefault(k, []).append(e)
         for k, es in owners.items():
             if len(es) > 1:
-                unshared = [
-                    e.id for e in es if k not in {alias_key(s) for s in e.shared_aliases}
-                ]
+                unshared = [e.id for e in es if k not in {alias_key(s) for s in e.shared_aliases}]
                 if unshared:
                     raise GazetteerError(
                         f"alias {k!r} claimed by {', '.join(e.id for e in es)}; list it under "
@@ -142,7 +153,11 @@ class Gazetteer:
         for e in self.entries:
             if e.parent is not None and e.parent not in self._by_id:
                 raise GazetteerError(f"{e.id}: unknown parent {e.parent!r}")
-            if e.country is not None and e.country not in self._by_id and e.country not in self.bodies:
+            if (
+                e.country is not None
+                and e.country not in self._by_id
+                and e.country not in self.bodies
+            ):
                 raise GazetteerError(f"{e.id}: unknown country {e.country!r}")
             for d in e.demonyms:
                 self._by_demonym[alias_key(d)] = e

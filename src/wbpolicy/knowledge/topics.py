@@ -69,15 +69,22 @@ class Topic:
         return bool(self.find_terms(text))
 
     def to_json(self) -> dict:
-        return {"id": self.id, "label": self.label, "terms": list(self.terms),
-                "related": list(self.related), "table1": self.table1}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "terms": list(self.terms),
+            "related": list(self.related),
+            "table1": self.table1,
+        }
 
 
 def _spans(pattern: str, text: str) -> list[tuple[int, int]]:
     folded, origin = fold_with_map(text)
-    return [(origin[m.start()], origin[m.end() - 1] + 1)
-            for m in re.compile(pattern).finditer(folded)
-            if m.end() > m.start()]
+    return [
+        (origin[m.start()], origin[m.end() - 1] + 1)
+        for m in re.compile(pattern).finditer(folded)
+        if m.end() > m.start()
+    ]
 
 
 @dataclass(frozen=True)
@@ -86,10 +93,13 @@ class Topics:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Topics:
-        import yaml
 
         if path is None:
-            text = resources.files("wbpolicy.knowledge").joinpath("data/topics.yaml").read_text("utf-8")
+            text = (
+                resources.files("wbpolicy.knowledge")
+                .joinpath("data/topics.yaml")
+                .read_text("utf-8")
+            )
         else:
             text = Path(path).read_text(encoding="utf-8")
         return cls.parse(text)
@@ -127,7 +137,8 @@ class Topics:
         return tuple(t.id for t in self.topics)
 
     def get(self, key: str) -> Topic:
-        """A topic by id, alias, label, Table 1 row name or one of its terms; ``KeyError`` if none."""
+        """A topic by id, alias, label, Table 1 row name or one of its terms; ``KeyError`` if
+        none."""
         k = fold(key.strip())
         for attr in ("id", "aliases", "label", "table1"):
             for t in self.topics:
@@ -159,16 +170,18 @@ class Topics:
         all_spans = [(s, tid) for tid, spans in found.items() for s in spans]
         kept: list[tuple[int, Topic]] = []
         for t in self.topics:
-            spans = found.get(t.id)
-            if not spans:
+            mine = found.get(t.id)
+            if not mine:
                 continue
             covered = all(
-                any(tid != t.id and a <= s and e <= b and (b - a) > (e - s)
-                    for (a, b), tid in all_spans)
-                for s, e in spans
+                any(
+                    tid != t.id and a <= s and e <= b and (b - a) > (e - s)
+                    for (a, b), tid in all_spans
+                )
+                for s, e in mine
             )
             if not covered:
-                kept.append((min(s for s, _ in spans), t))
+                kept.append((min(s for s, _ in mine), t))
         kept.sort(key=lambda x: x[0])
         return [t for _, t in kept]
 

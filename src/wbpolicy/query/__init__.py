@@ -132,13 +132,23 @@ def analyse(text: str, settings: SearchSettings | None = None) -> Query:
     )
 
 
-def _phrases(text: str, terms: tuple[str, ...], expansions: list[str], found: QueryCountries,
-             matched: list[Topic], settings: SearchSettings) -> tuple[str, ...]:
+def _phrases(
+    text: str,
+    terms: tuple[str, ...],
+    expansions: list[str],
+    found: QueryCountries,
+    matched: list[Topic],
+    settings: SearchSettings,
+) -> tuple[str, ...]:
     seen = {fold(t) for t in terms}
     out: list[str] = []
     names = entity_names(found.mentioned)
-    for p in (*numbered_refs(text), *expansions, *names,
-              *topic_terms(matched, settings.topic_terms_max)):
+    for p in (
+        *numbered_refs(text),
+        *expansions,
+        *names,
+        *topic_terms(matched, settings.topic_terms_max),
+    ):
         if fold(p) not in seen:
             seen.add(fold(p))
             out.append(p)

@@ -48,8 +48,11 @@ def read_countries(text: str) -> QueryCountries:
         countries = [c for c in map(know.home_country, bearers) if c]
     if not countries:
         countries = countries_named_in(text)
-        bearers = [e for e in (*orgs, *instruments)
-                   if set(countries_named_in(know.names_of(e))) & set(countries)]
+        bearers = [
+            e
+            for e in (*orgs, *instruments)
+            if set(countries_named_in(know.names_of(e))) & set(countries)
+        ]
     states: list[str] = []
     subdivisions: list[str] = []
     for c in countries:

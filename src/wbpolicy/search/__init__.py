@@ -43,8 +43,14 @@ class SearchResult:
         }
 
 
-def search(index: Index, query: str | Query, top_k: int = 10, filters: Filters | None = None,
-           mode: str = "hybrid", settings: SearchSettings | None = None) -> SearchResult:
+def search(
+    index: Index,
+    query: str | Query,
+    top_k: int = 10,
+    filters: Filters | None = None,
+    mode: str = "hybrid",
+    settings: SearchSettings | None = None,
+) -> SearchResult:
     """Rank passages of ``index`` for ``query``; see the module docstring."""
     if mode not in MODES:
         raise WbpolicyError(f"unknown search mode {mode!r} (choose from {', '.join(MODES)})")
@@ -62,8 +68,9 @@ def search(index: Index, query: str | Query, top_k: int = 10, filters: Filters |
     return SearchResult(q.text, mode, tuple(hits), q.to_json())
 
 
-def _rank(index: Index, q: Query, mode: str, depth: int, allowed: set[int] | None,
-          s: SearchSettings) -> list[tuple[int, float]]:
+def _rank(
+    index: Index, q: Query, mode: str, depth: int, allowed: set[int] | None, s: SearchSettings
+) -> list[tuple[int, float]]:
     if mode == "dense":
         return dense_search(index, q, depth, allowed)
     if mode == "lexical":

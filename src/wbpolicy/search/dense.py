@@ -28,8 +28,9 @@ def query_vector(index: Index, text: str) -> np.ndarray:
     return cached
 
 
-def dense_search(index: Index, query: Query, k: int, allowed: set[int] | None
-                 ) -> list[tuple[int, float]]:
+def dense_search(
+    index: Index, query: Query, k: int, allowed: set[int] | None
+) -> list[tuple[int, float]]:
     import numpy as np
 
     vec = query_vector(index, query.dense_text or query.text)

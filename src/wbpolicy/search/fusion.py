@@ -14,8 +14,12 @@ if TYPE_CHECKING:
 Ranked = list[tuple[int, float]]
 
 
-def fuse(dense: Ranked, lexical: Ranked, settings: SearchSettings | None = None,
-         floors: tuple[float | None, float | None] = (None, None)) -> Ranked:
+def fuse(
+    dense: Ranked,
+    lexical: Ranked,
+    settings: SearchSettings | None = None,
+    floors: tuple[float | None, float | None] = (None, None),
+) -> Ranked:
     """Combine two ranked lists into one, best first.  Scores end in [0, 1].  ``floors``: the
     (dense, lexical) scores that normalise to 0 (default: each list's lowest score)."""
     s = settings or SearchSettings()
@@ -28,8 +32,10 @@ def fuse(dense: Ranked, lexical: Ranked, settings: SearchSettings | None = None,
         top = max(scores.values(), default=1.0) or 1.0
         scores = {pid: v / top for pid, v in scores.items()}
     elif s.fusion == "weighted":
-        for weight, ranked, ref, floor in ((w, dense, s.dense_ref, floors[0]),
-                                           (1 - w, lexical, None, floors[1])):
+        for weight, ranked, ref, floor in (
+            (w, dense, s.dense_ref, floors[0]),
+            (1 - w, lexical, None, floors[1]),
+        ):
             for pid, v in minmax(ranked, ref, floor):
                 scores[pid] = scores.get(pid, 0.0) + weight * v
     else:
@@ -53,8 +59,9 @@ def minmax(ranked: Ranked, ref: float | None = None, floor: float | None = None)
     return [(pid, max(0.0, (v - lo) / span)) for pid, v in ranked]
 
 
-def complete(index: Index, query: Query, dense: Ranked, lexical: Ranked, lexical_more: Ranked
-             ) -> tuple[Ranked, Ranked]:
+def complete(
+    index: Index, query: Query, dense: Ranked, lexical: Ranked, lexical_more: Ranked
+) -> tuple[Ranked, Ranked]:
     """Score every candidate in both retrievers: a passage found by one list only would otherwise
     count 0 in the other, although it may match the query's words (or meaning) just below that
     list's cut-off.  ``lexical_more``: the lexical matches below the cut-off."""

@@ -34,8 +34,9 @@ def fts_expression(terms: Sequence[str], phrases: Sequence[str] = ()) -> str | N
     return " OR ".join(parts) if parts else None
 
 
-def lexical_search(reader: Reader, query: Query, k: int, allowed: set[int] | None,
-                   settings: SearchSettings) -> list[tuple[int, float]]:
+def lexical_search(
+    reader: Reader, query: Query, k: int, allowed: set[int] | None, settings: SearchSettings
+) -> list[tuple[int, float]]:
     expr = fts_expression(query.terms, query.phrases)
     if expr is None:
         return []

@@ -33,13 +33,18 @@ def rerank_head(reader: Reader, scored: Ranked, query: Query, s: SearchSettings)
     return head + tail
 
 
-def _passage_bonus(row: sqlite3.Row, query: Query, s: SearchSettings,
-                   patterns: list[re.Pattern[str]]) -> float:
+def _passage_bonus(
+    row: sqlite3.Row, query: Query, s: SearchSettings, patterns: list[re.Pattern[str]]
+) -> float:
     region = knowledge().region
     kind, text, doc_country = row["kind"], row["text"], row["country"]
     b = 0.0
-    if (not query.country_set and doc_country and region.is_state(doc_country)
-            and not region.in_focus(doc_country)):
+    if (
+        not query.country_set
+        and doc_country
+        and region.is_state(doc_country)
+        and not region.in_focus(doc_country)
+    ):
         b -= s.off_focus_penalty
     if patterns:
         folded = fold(text)
@@ -60,8 +65,9 @@ def term_patterns(terms: Sequence[str]) -> list[re.Pattern[str]]:
     return [re.compile(r"(?<!\w)" + re.escape(match_prefix(t))) for t in terms]
 
 
-def country_bonus(reader: Reader, ids: list[int], countries: Sequence[str], s: SearchSettings
-                  ) -> dict[int, float]:
+def country_bonus(
+    reader: Reader, ids: list[int], countries: Sequence[str], s: SearchSettings
+) -> dict[int, float]:
     """A bonus for passages about an asked country (by how the country was assigned), and a
     penalty for passages about other states only."""
     if not countries or not ids:

@@ -51,5 +51,3 @@ def dehyphenate(text: str, lexicon: frozenset[str] | set[str] | None = None) -> 
         return left + "-" + right
 
     return _HYPHEN_BREAK.sub(join, text)
-
-

@@ -10,7 +10,6 @@ def normalise_ws(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-
 def fold(text: str) -> str:
     """Case- and accent-insensitive form for matching (not for display)."""
     text = unicodedata.normalize("NFKD", text)

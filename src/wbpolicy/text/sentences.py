@@ -9,14 +9,76 @@ from wbpolicy.text.urls import URL
 
 # Abbreviations after which a full stop does not end a sentence (lower-cased, without the dot).
 _ABBREVIATIONS = frozenset(
-    ["no", "nos", "art", "arts", "para", "paras", "e.g", "i.e", "etc", "cf", "vs", "al", "fig", "figs", "ed", "eds", "vol", "vols", "p", "pp", "ch", "sec", "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "ltd", "co", "corp", "dept", "gov", "univ", "approx", "incl", "esp", "resp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "e.u", "n.b", "op", "cit", "ibid"]
+    [
+        "no",
+        "nos",
+        "art",
+        "arts",
+        "para",
+        "paras",
+        "e.g",
+        "i.e",
+        "etc",
+        "cf",
+        "vs",
+        "al",
+        "fig",
+        "figs",
+        "ed",
+        "eds",
+        "vol",
+        "vols",
+        "p",
+        "pp",
+        "ch",
+        "sec",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "gov",
+        "univ",
+        "approx",
+        "incl",
+        "esp",
+        "resp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "e.u",
+        "n.b",
+        "op",
+        "cit",
+        "ibid",
+    ]
 )
 
 _SENT_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+)")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Return ``(start, end)`` spans of the sentences of ``text`` (whitespace between them excluded).
+    """Return ``(start, end)`` spans of the sentences of ``text`` (white space between them
+    excluded).
 
     Rule-based on purpose: policy prose is full of "no. 1106", "Art. 5", "3.2.1" and URLs, which
     generic splitters cut wrongly.  A sentence ends at ``.``/``!``/``?`` (plus closing quotes or
@@ -71,13 +133,12 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return word.rstrip(".") in _ABBREVIATIONS or word in _ABBREVIATIONS
 
 
-
-
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-def sentence_spans(text: str, skip: set[str] | frozenset[str] = frozenset()
-                   ) -> list[tuple[int, int]]:
+def sentence_spans(
+    text: str, skip: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
     """Sentence spans of a passage; a blank line always ends a sentence (block boundary).
     Paragraphs equal to one of ``skip`` (footnote texts that leaked into a body passage) are
     left out: a footnote is evidence only as the citation of the sentence that calls it."""

@@ -35,5 +35,3 @@ def join_wrapped_lines(lines: Iterable[str]) -> str:
         else:
             out = f"{out} {line}" if out else line
     return out
-
-
