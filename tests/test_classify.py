@@ -11,13 +11,19 @@ from wbpolicy.models import Entity
 @pytest.mark.parametrize(
     ("title", "filename", "kind"),
     [
-        ("Cybersecurity in the Western Balkans: Policy gaps and cooperation opportunities",
-         "report/wb-cybersecurity-report-2016.pdf", "report"),
+        (
+            "Cybersecurity in the Western Balkans: Policy gaps and cooperation opportunities",
+            "report/wb-cybersecurity-report-2016.pdf",
+            "report",
+        ),
         ("National Cyber Security Strategy for Ruritania 2020-2024", "x.txt", "strategy"),
         ("Law on Information Security (Official Gazette 12/2019)", "x.html", "law"),
         ("Convention on Cybercrime (Budapest, 23.XI.2001), ETS No. 185", "x.txt", "convention"),
-        ("Regulation (EU) 2016/679 of the European Parliament and of the Council", "x.txt",
-         "regulation"),
+        (
+            "Regulation (EU) 2016/679 of the European Parliament and of the Council",
+            "x.txt",
+            "regulation",
+        ),
         ("ITU Cyberwellness Profile: Albania", "x.txt", "profile"),
         ("Framework for Improving Critical Infrastructure Cybersecurity", "x.pdf", "other"),
         (None, "strategies/xx-national-cyber-strategy.txt", "strategy"),
@@ -68,8 +74,13 @@ def test_infer_country_from_entities_when_nothing_else_says() -> None:
         (("4 State of play in the Western Balkans", "4.6 Republic of Macedonia"), "MK"),
         (("4.2 Bosnia and Herzegovina",), "BA"),
         ("4 State of play in the Western Balkans > 4.7 Serbia", "RS"),
-        (("6 Existing regional security mechanisms", "6.3 The Regional Cooperation Council (RCC)"),
-         None),
+        (
+            (
+                "6 Existing regional security mechanisms",
+                "6.3 The Regional Cooperation Council (RCC)",
+            ),
+            None,
+        ),
         (("5.1 The European Union (EU) and the Council of Europe (CoE)",), None),
         ((), None),
         (None, None),
@@ -88,8 +99,13 @@ def test_passage_countries_sources() -> None:
         Entity("Law on X", "INSTRUMENT", "law:law-on-x", 50, 58),
     ]
     got = passage_countries(("4 State of play", "4.5 Montenegro"), "WB", ents)
-    assert got == {"ME": "section", "BA-SRP": "mention", "BA": "mention", "RS": "mention",
-                   "XK": "mention"}
+    assert got == {
+        "ME": "section",
+        "BA-SRP": "mention",
+        "BA": "mention",
+        "RS": "mention",
+        "XK": "mention",
+    }
     # the document's own country, and bodies never count as countries
     assert passage_countries((), "HR", [Entity("EU", "ORG", "eu", 0, 2)]) == {"HR": "document"}
     assert passage_countries((), "EU", []) == {}

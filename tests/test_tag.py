@@ -4,10 +4,24 @@ entity scoring of ../shared/eval/README.md."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from wbpolicy.enrich.tag import (
+    Tagger,
+    TaggerSettings,
+    find_pattern_entities,
+    get_tagger,
+    normalise_whitespace,
+    query_entities,
+)
+from wbpolicy.enrich.tag.matcher import get_matcher, murmurhash64a
+from wbpolicy.enrich.tag.query import query_entities_spacy
+from wbpolicy.enrich.tag.tokenizer import SNAPSHOT_FILE, Tokenizer, TokenizerRules
 from wbpolicy.evaluation.entities import (
     GoldEntity,
     evaluate_entities,
@@ -17,7 +31,6 @@ from wbpolicy.evaluation.entities import (
     sha256_text,
     strip_markdown,
 )
-from wbpolicy.enrich.tag import Tagger, get_tagger, normalise_whitespace, query_entities
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,8 +52,11 @@ def test_countries_in_their_many_forms(tagger: Tagger) -> None:
     text = "Delegates from Kosovo*, BiH and BIH met officials of RepublikaSrpska and FYR Macedonia."
     ents = tagger.tag(text)
     assert [(e.text, e.label, e.id) for e in ents] == [
-        ("Kosovo", "COUNTRY", "XK"), ("BiH", "COUNTRY", "BA"), ("BIH", "COUNTRY", "BA"),
-        ("RepublikaSrpska", "COUNTRY", "BA-SRP"), ("FYR Macedonia", "COUNTRY", "MK"),
+        ("Kosovo", "COUNTRY", "XK"),
+        ("BiH", "COUNTRY", "BA"),
+        ("BIH", "COUNTRY", "BA"),
+        ("RepublikaSrpska", "COUNTRY", "BA-SRP"),
+        ("FYR Macedonia", "COUNTRY", "MK"),
     ]
     kosovo = ents[0]
     assert (kosovo.start, kosovo.end) == (15, 21) and text[kosovo.end] == "*"
@@ -50,38 +66,52 @@ def test_countries_in_their_many_forms(tagger: Tagger) -> None:
 def test_full_name_and_bracketed_acronym_are_two_mentions(tagger: Tagger) -> None:
     text = "The Regional Cooperation Council (RCC) funds a study."
     assert [(e.text, e.label, e.id, e.start, e.end) for e in tagger.tag(text)] == [
-        ("Regional Cooperation Council", "ORG", "rcc", 4, 32), ("RCC", "ORG", "rcc", 34, 37),
+        ("Regional Cooperation Council", "ORG", "rcc", 4, 32),
+        ("RCC", "ORG", "rcc", 34, 37),
     ]
 
 
 def test_possessive_splits_the_mention(tagger: Tagger) -> None:
     assert spans(tagger, "Judges trained by the CoE's Cybercrime Programme Office agreed.") == [
-        ("CoE", "ORG", "coe"), ("Cybercrime Programme Office", "ORG", "c-proc"),
+        ("CoE", "ORG", "coe"),
+        ("Cybercrime Programme Office", "ORG", "c-proc"),
     ]
     assert spans(tagger, "Serbia's strategy and NATO’s policy") == [
-        ("Serbia", "COUNTRY", "RS"), ("NATO", "ORG", "nato"),
+        ("Serbia", "COUNTRY", "RS"),
+        ("NATO", "ORG", "nato"),
     ]
 
 
 def test_unseen_instruments_are_caught_by_patterns(tagger: Tagger) -> None:
-    text = ("Parliament passed the Law on Electronic Signatures, which transposes "
-            "Directive (EU) 2019/881 and follows Decision no. 1039 of the ministers.")
+    text = (
+        "Parliament passed the Law on Electronic Signatures, which transposes "
+        "Directive (EU) 2019/881 and follows Decision no. 1039 of the ministers."
+    )
     ents = tagger.tag(text)
     assert [(e.text, e.label, e.id, e.source) for e in ents] == [
-        ("Law on Electronic Signatures", "INSTRUMENT", "law:law-on-electronic-signatures",
-         "pattern"),
+        (
+            "Law on Electronic Signatures",
+            "INSTRUMENT",
+            "law:law-on-electronic-signatures",
+            "pattern",
+        ),
         ("Directive (EU) 2019/881", "INSTRUMENT", "directive:directive-eu-2019-881", "pattern"),
         ("Decision no. 1039", "INSTRUMENT", "decision:decision-no-1039", "pattern"),
     ]
 
 
 def test_pattern_bodies_and_titles(tagger: Tagger) -> None:
-    text = ("Ruritania adopted the National Cyber Defence Strategy and Action Plan (2021-2024), "
-            "drafted by the Ministry of Digital Affairs and the Agency for Network Safety; "
-            "RUR-CERT handles incidents under the Computer Misuse Act (1990).")
+    text = (
+        "Ruritania adopted the National Cyber Defence Strategy and Action Plan (2021-2024), "
+        "drafted by the Ministry of Digital Affairs and the Agency for Network Safety; "
+        "RUR-CERT handles incidents under the Computer Misuse Act (1990)."
+    )
     assert spans(tagger, text) == [
-        ("National Cyber Defence Strategy and Action Plan (2021-2024)", "INSTRUMENT",
-         "strategy:national-cyber-defence-strategy-and-action-plan-2021-2024"),
+        (
+            "National Cyber Defence Strategy and Action Plan (2021-2024)",
+            "INSTRUMENT",
+            "strategy:national-cyber-defence-strategy-and-action-plan-2021-2024",
+        ),
         ("Ministry of Digital Affairs", "ORG", "org:ministry-of-digital-affairs"),
         ("Agency for Network Safety", "ORG", "org:agency-for-network-safety"),
         ("RUR-CERT", "ORG", "org:rur-cert"),
@@ -92,12 +122,16 @@ def test_pattern_bodies_and_titles(tagger: Tagger) -> None:
 def test_law_title_with_parenthesised_insert(tagger: Tagger) -> None:
     text = "They cited the Substantive Law on (Prevention and Fight of) Cyber Crime in court."
     assert spans(tagger, text) == [
-        ("Substantive Law on (Prevention and Fight of) Cyber Crime", "INSTRUMENT",
-         "xk-law-cyber-crime-2010"),
+        (
+            "Substantive Law on (Prevention and Fight of) Cyber Crime",
+            "INSTRUMENT",
+            "xk-law-cyber-crime-2010",
+        ),
     ]
     text = "The Law on Data Retention and the Law on Trust Services were drafted in 2020."
     assert [t for t, _, _ in spans(tagger, text)] == [
-        "Law on Data Retention", "Law on Trust Services",
+        "Law on Data Retention",
+        "Law on Trust Services",
     ]
 
 
@@ -106,8 +140,8 @@ def test_spans_are_flat_and_maximal(tagger: Tagger) -> None:
         ("Council of Europe Convention on Cybercrime", "INSTRUMENT", "budapest-convention"),
     ]
     assert spans(tagger, "Member states of the EU apply the EU Cybersecurity Strategy.") == [
-        ("EU", "ORG", "eu"), ("EU Cybersecurity Strategy", "INSTRUMENT",
-                              "eu-cybersecurity-strategy"),
+        ("EU", "ORG", "eu"),
+        ("EU Cybersecurity Strategy", "INSTRUMENT", "eu-cybersecurity-strategy"),
     ]
 
 
@@ -123,7 +157,8 @@ def test_country_is_split_off_an_organisation_name(tagger: Tagger) -> None:
 
 def test_acronyms_are_case_sensitive_and_tokens_standalone(tagger: Tagger) -> None:
     assert spans(tagger, "Let us see what the US and the EU think.") == [
-        ("US", "COUNTRY", "US"), ("EU", "ORG", "eu"),
+        ("US", "COUNTRY", "US"),
+        ("EU", "ORG", "eu"),
     ]
     assert spans(tagger, "EU-funded projects and NATO-accredited centres") == []
     assert spans(tagger, "the criminal code and the Criminal Code") == [
@@ -175,12 +210,12 @@ def test_locate_gold_takes_the_nth_occurrence() -> None:
 
 
 def test_score_matching_rules() -> None:
-    gold = [GoldEntity(0, 40, "INSTRUMENT"), GoldEntity(50, 53, "ORG"),
-            GoldEntity(60, 70, "ORG")]
+    gold = [GoldEntity(0, 40, "INSTRUMENT"), GoldEntity(50, 53, "ORG"), GoldEntity(60, 70, "ORG")]
     pred = [
         (0, 10, "INSTRUMENT"),  # overlaps gold 0: match
         (30, 34, "ORG"),  # inside gold 0: ignored
-        (50, 53, "ORG"), (51, 52, "ORG"),  # one-to-one: the largest overlap wins, rest inside
+        (50, 53, "ORG"),
+        (51, 52, "ORG"),  # one-to-one: the largest overlap wins, rest inside
         (60, 70, "COUNTRY"),  # wrong label, not inside?  it is inside gold 2: ignored
         (80, 85, "ORG"),  # false positive
     ]
@@ -191,10 +226,18 @@ def test_score_matching_rules() -> None:
 
 
 def test_evaluate_on_inline_records(tagger: Tagger) -> None:
-    recs = [{"id": "t1", "text": "The RCC and Serbia signed the Budapest Convention.",
-             "entities": [{"text": "RCC", "label": "ORG"}, {"text": "Serbia", "label": "COUNTRY"},
-                          {"text": "Budapest Convention", "label": "INSTRUMENT"},
-                          {"text": "Moldova", "label": "COUNTRY"}]}]
+    recs = [
+        {
+            "id": "t1",
+            "text": "The RCC and Serbia signed the Budapest Convention.",
+            "entities": [
+                {"text": "RCC", "label": "ORG"},
+                {"text": "Serbia", "label": "COUNTRY"},
+                {"text": "Budapest Convention", "label": "INSTRUMENT"},
+                {"text": "Moldova", "label": "COUNTRY"},
+            ],
+        }
+    ]
     rep = evaluate_entities(recs, tagger, name="inline")
     assert rep.per_label["ORG"].f1 == 1.0 and rep.per_label["INSTRUMENT"].f1 == 1.0
     assert (rep.per_label["COUNTRY"].tp, rep.per_label["COUNTRY"].fn) == (1, 1)
@@ -205,12 +248,18 @@ def test_offset_records_resolve_and_check_their_hash(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     (shared / "corpus" / "docs").mkdir(parents=True)
     (shared / "corpus" / "docs" / "a.txt").write_bytes(
-        b"\xef\xbb\xbfIntro.\r\nThe OSCE met in\r\nVienna.\r\n")
+        b"\xef\xbb\xbfIntro.\r\nThe OSCE met in\r\nVienna.\r\n"
+    )
     sentence = "The OSCE met in\nVienna."
     start = 7
-    rec = {"id": "x1", "file": "docs/a.txt", "start": start, "end": start + len(sentence),
-           "sha256": sha256_text(sentence),
-           "entities": [{"start": 4, "end": 8, "label": "ORG", "id": "osce"}]}
+    rec = {
+        "id": "x1",
+        "file": "docs/a.txt",
+        "start": start,
+        "end": start + len(sentence),
+        "sha256": sha256_text(sentence),
+        "entities": [{"start": 4, "end": 8, "label": "ORG", "id": "osce"}],
+    }
     path = tmp_path / "extra.jsonl"
     path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
     (loaded,) = load_records(path, shared)
@@ -249,16 +298,22 @@ def test_extra_annotations_resolve_and_score(shared_dir: Path, tagger: Tagger) -
 
 
 def test_agreements_and_coordinated_titles(tagger: Tagger) -> None:
-    text = ("Under the Agreement on Border Data Exchange and Vienna Agreement, the parties signed "
-            "the Technical Agreement between the Government of Albania and the ITU.")
+    text = (
+        "Under the Agreement on Border Data Exchange and Vienna Agreement, the parties signed "
+        "the Technical Agreement between the Government of Albania and the ITU."
+    )
     got = [(t, lab) for t, lab, _ in spans(tagger, text)]
     assert got == [
-        ("Agreement on Border Data Exchange", "INSTRUMENT"), ("Vienna Agreement", "INSTRUMENT"),
-        ("Technical Agreement", "INSTRUMENT"), ("Albania", "COUNTRY"), ("ITU", "ORG"),
+        ("Agreement on Border Data Exchange", "INSTRUMENT"),
+        ("Vienna Agreement", "INSTRUMENT"),
+        ("Technical Agreement", "INSTRUMENT"),
+        ("Albania", "COUNTRY"),
+        ("ITU", "ORG"),
     ]
     # a coordination inside one title is kept ("Security and Intelligence Systems Act")
     assert [t for t, _, _ in spans(tagger, "the Data Retention and Access Act (2011) applies")] == [
-        "Data Retention and Access Act (2011)"]
+        "Data Retention and Access Act (2011)"
+    ]
 
 
 def test_title_run_stops_before_a_partner_named_with(tagger: Tagger) -> None:
@@ -270,28 +325,37 @@ def test_title_run_stops_before_a_partner_named_with(tagger: Tagger) -> None:
     # "with regard to" still belongs to a title
     text = "the Convention for the Protection of Workers with regard to Data Processing is old"
     assert [t for t, _, _ in spans(tagger, text)] == [
-        "Convention for the Protection of Workers with regard to Data Processing"]
+        "Convention for the Protection of Workers with regard to Data Processing"
+    ]
 
 
 def test_indefinite_title_cased_phrase_is_generic(tagger: Tagger) -> None:
-    text = ("Each state must set up a Network Incident Response Team (NIRT) and adopt a National "
-            "Resilience Strategy; the NIRT reports to the National Resilience Council.")
+    text = (
+        "Each state must set up a Network Incident Response Team (NIRT) and adopt a National "
+        "Resilience Strategy; the NIRT reports to the National Resilience Council."
+    )
     assert [(t, lab) for t, lab, _ in spans(tagger, text)] == [
-        ("National Resilience Council", "ORG")]
+        ("National Resilience Council", "ORG")
+    ]
 
 
 def test_bracketed_abbreviation_inside_a_dated_title_is_a_second_mention(tagger: Tagger) -> None:
     text = "The Regional Cyber Strategy (RCS) 2017-2019 guides the secretariat."
     assert [(t, lab) for t, lab, _ in spans(tagger, text)] == [
-        ("Regional Cyber Strategy", "INSTRUMENT"), ("RCS", "INSTRUMENT")]
+        ("Regional Cyber Strategy", "INSTRUMENT"),
+        ("RCS", "INSTRUMENT"),
+    ]
     # "(EU)" inside a numbered act is not an abbreviation of it
     assert [t for t, _, _ in spans(tagger, "Regulation (EU) 2016/679 applies.")] == [
-        "Regulation (EU) 2016/679"]
+        "Regulation (EU) 2016/679"
+    ]
 
 
 def test_pasted_text_with_odd_spaces_dashes_and_invisible_characters(tagger: Tagger) -> None:
-    text = ("Bosnia\u00a0and Herzegovina joined the South\u2013East European National Security "
-            "Authorities and the Regional Coope\u00adration Council\u200b (RCC) \u2014 in 2014.")
+    text = (
+        "Bosnia\u00a0and Herzegovina joined the South\u2013East European National Security "
+        "Authorities and the Regional Coope\u00adration Council\u200b (RCC) \u2014 in 2014."
+    )
     got = spans(tagger, text)  # offsets index the text as given
     assert [(t, lab, i) for t, lab, i in got] == [
         ("Bosnia\u00a0and Herzegovina", "COUNTRY", "BA"),
@@ -310,11 +374,14 @@ def test_dash_used_as_punctuation_does_not_glue_words(tagger: Tagger) -> None:
 
 
 def test_strip_markdown_as_the_hidden_set_copies_report_text() -> None:
-    md = ("the Government of Kosovo\\* adopted the **National Strategy**<sup>66</sup>, see "
-          "[http://x.org/a\\\\_b](http://x.org/a_b) and <http://y.org/c> or *Official Gazette*.")
+    md = (
+        "the Government of Kosovo\\* adopted the **National Strategy**<sup>66</sup>, see "
+        "[http://x.org/a\\\\_b](http://x.org/a_b) and <http://y.org/c> or *Official Gazette*."
+    )
     assert strip_markdown(md) == (
         "the Government of Kosovo* adopted the National Strategy, see http://x.org/a_b and "
-        "http://y.org/c or Official Gazette.")
+        "http://y.org/c or Official Gazette."
+    )
 
 
 def test_offset_records_with_strip_markdown(tmp_path: Path) -> None:
@@ -325,10 +392,154 @@ def test_offset_records_with_strip_markdown(tmp_path: Path) -> None:
     start = md.index("The")
     end = md.index("met.") + 4
     text = "The EU and Kosovo* met."
-    rec = {"id": "x", "file": "reference/r.md", "start": start, "end": end,
-           "strip_markdown": True, "split": "heldout2", "sha256": sha256_text(text),
-           "entities": [{"start": 4, "end": 6, "label": "ORG"},
-                        {"start": 11, "end": 17, "label": "COUNTRY"}]}
+    rec = {
+        "id": "x",
+        "file": "reference/r.md",
+        "start": start,
+        "end": end,
+        "strip_markdown": True,
+        "split": "heldout2",
+        "sha256": sha256_text(text),
+        "entities": [
+            {"start": 4, "end": 6, "label": "ORG"},
+            {"start": 11, "end": 17, "label": "COUNTRY"},
+        ],
+    }
     [r] = load_records([rec], shared)
     assert (r.text, r.split) == (text, "heldout2")
     assert [(g.text, g.label) for g in r.gold] == [("EU", "ORG"), ("Kosovo", "COUNTRY")]
+
+
+def test_tuned_numbers_live_in_tagger_settings() -> None:
+    text = "It adopted the Law on Electronic Identification and Trust Services for Transactions."
+    assert [text[s:e] for s, e, _ in find_pattern_entities(text)] == [
+        "Law on Electronic Identification and Trust Services for Transactions"
+    ]
+    short = TaggerSettings(forward_max_words=3)
+    assert [text[s:e] for s, e, _ in find_pattern_entities(text, short)] == [
+        "Law on Electronic Identification"
+    ]
+
+
+# ---- query understanding without spaCy ------------------------------------------------------
+
+# Written for these tests: lower case, possessives, footnote asterisks, acronyms glued to words,
+# odd spaces and dashes, brackets, special cases of spaCy's tokenizer, Cyrillic, URLs.
+AGREEMENT_SENTENCES = [
+    "What does Kosovo*s strategy say about KOS-CERT and the Budapest Convention?",
+    "what does kosovo's law say about the rcc and bih's cert?",
+    "Kosovo’s and Montenegro's national CERTs, and the CoE’s programme office",
+    "Has Republika Srpska adopted a Law on Information Security like the one in Serbia?",
+    "tell us about Serbian, Albanian and Macedonian cooperation with the US and the EU",
+    "Let us compare the EU-funded projects with NATO-accredited centres in Tallinn.",
+    "Which body does the Regional Cooperation Council (RCC) report to?",
+    "the Ministry of Interior of Republika Srpska and the Government of Montenegro",
+    "Did Croatia transpose Directive (EU) 2016/1148 and Regulation (EU) 2016/679 (GDPR)?",
+    "CETS no.108, CETS No. 185 and ETS 189: which ones did Albania ratify?",
+    "Budapest\nConvention  ratified by the  Council  of Europe\n\nin 2010 (e.g. by Serbia)",
+    "South\u2013East European National Security Authorities and the Coope\u00adration Council",
+    "Is there a national CSIRT (e.g. MKD-CIRT, CIRT.ME) in North Macedonia? Don't guess.",
+    "Закон о информационој безбедности: what does Serbia's law on information security say?",
+    "see http://www.rcc.int/pages/62/cyber-security, the rcc's page on (ALCIRT) cybersecurity",
+    "The national cyber security strategy of Bosnia and Herzegovina (2021-2025) and action plan",
+    "ENISA, the OSCE, the ITU and the UN: who helped Montenegro's CIRT.ME in 2016?",
+    "criminal code or Criminal Code? The Substantive Law on (Prevention and Fight of) Cyber Crime",
+    "FYR Macedonia, the former Yugoslav Republic of Macedonia, RepublikaSrpska and BiH",
+    "",
+    "   ",
+    "a.m. 10km US$10 :) (-: 'cause cant wont i.e. etc. Mr. Smith",
+]
+
+
+@pytest.mark.parametrize("text", AGREEMENT_SENTENCES)
+def test_spacy_free_query_matcher_agrees_with_spacy(text: str, tagger: Tagger) -> None:
+    assert get_matcher().tag(text) == tagger.tag(text)
+    assert query_entities(text) == query_entities_spacy(text)
+
+
+def test_query_entities_does_not_import_spacy(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from wbpolicy.enrich.tag import query_entities\n"
+        "q = query_entities('What does Kosovo*s strategy say about KOS-CERT and the Budapest "
+        "Convention?')\n"
+        "assert q.orgs == ('kos-cert',) and q.instruments == ('budapest-convention',), q\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc')))\n"
+    )
+    src = str(REPO / "src")
+    env = {
+        **os.environ,
+        "WBPOLICY_CACHE": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
+    }
+    for _ in ("cold cache: builds the matcher", "warm cache: loads it"):
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == "[]", out.stdout
+    assert list(tmp_path.glob("query-matcher-*.pickle"))
+
+
+TOKENIZER_STRINGS = [
+    "(e.g. the RCC)",
+    "x(e.g.)",
+    "don't",
+    "Kosovo*s",
+    "BiH's",
+    "BiH’s",
+    "' s",
+    "U.S.",
+    "10km",
+    "(ಠ_ಠ) :)",
+    "a  b",
+    " a",
+    "a ",
+    "\n\na\t b  ",
+    "e.g .",
+    "CyberCrime@IPA(2010-2013)",
+    "CETS no.108",
+    "Mr.Smith",
+    "http://x.org/a_b,",
+    "ﬁnancial",
+    "“Law on X”.",
+    "I'm",
+    "cant",
+    "1am",
+    "'Cause",
+    "a''b",
+    "—a",
+    "a—b",
+    "US$10",
+    "1,000",
+    "a,b",
+    "e.g.,",
+    "Србија/Srbija",
+]
+
+
+@pytest.mark.parametrize("text", TOKENIZER_STRINGS)
+def test_ported_tokenizer_gives_spacys_tokens(text: str, tagger: Tagger) -> None:
+    doc = tagger.nlp.make_doc(text)
+    toks = Tokenizer(TokenizerRules.load())(text)
+    assert list(zip(toks.idx, toks.orth, toks.spacy, strict=True)) == [
+        (t.idx, t.text, bool(t.whitespace_)) for t in doc
+    ]
+
+
+def test_tokenizer_snapshot_is_up_to_date() -> None:
+    """Fails after a spaCy upgrade that changes its rules: run
+    ``python -m wbpolicy.enrich.tag.snapshot`` and commit the new JSON."""
+    from wbpolicy.enrich.tag import snapshot
+
+    stored = json.loads(Path(snapshot.__file__).with_name(SNAPSHOT_FILE).read_text("utf-8"))
+    assert snapshot.build_snapshot() == stored
+
+
+def test_span_order_keys_are_spacys_string_ids(tagger: Tagger) -> None:
+    from spacy.strings import hash_string
+
+    strings = tagger.nlp.vocab.strings
+    for s in ("rcc", "budapest-convention", "XK", "BA-SRP", "kos-cert", "Ünïcode", "x" * 17):
+        assert murmurhash64a(s.encode("utf-8")) == hash_string(s)
+    order = get_matcher().order
+    assert order and all(order[s] == strings.add(s) for s in order)  # "ORG" is a symbol

@@ -118,9 +118,11 @@ def _prefer(docs: Sequence[Document], citing: Document | None) -> Document:
 
 
 def _tag(text: str) -> list[Entity]:
-    from wbpolicy.enrich.tag import get_tagger
+    """The tagger's entities, through the spaCy-free matcher (identical output, no pipeline
+    build on the query path)."""
+    from wbpolicy.enrich.tag import query_entities
 
-    return list(get_tagger().tag(text))
+    return list(query_entities(text).entities)
 
 
 def _named(text: str) -> tuple[list[str], list[str]]:

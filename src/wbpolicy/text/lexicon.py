@@ -25,9 +25,10 @@ STOPWORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
-# Inflections stripped before a long word is cut to the prefix its derivations share.
-_SUFFIXES = ("ing", "ed", "es", "s", "e")
+# Suffixes stripped to reach a word's stem: the first that leaves at least _MIN_STEM letters.
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ities", "ity", "ies", "ing", "ed", "es", "s")
 _MIN_STEM = 4
+# a longer stem is cut further to the prefix its derivations share ("creation" ~ "create")
 _LONG = 7
 
 
@@ -49,14 +50,13 @@ def tokens(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """The prefix a word's inflections and derivations share, folded: "attacks" -> "attack",
-    "create" ~ "creation", "adopted" ~ "adoption", "cooperation" ~ "cooperate"."""
+    """The word folded, less its inflectional or derivational suffix: "attacks" -> "attack",
+    "cooperation" -> "cooper", "adopted" -> "adopt"."""
     t = fold(word)
     for suf in _SUFFIXES:
         if t.endswith(suf) and len(t) - len(suf) >= _MIN_STEM:
-            t = t[: -len(suf)]
-            break
-    return t[: max(5, len(t) - 3)] if len(t) > _LONG else t
+            return t[: -len(suf)]
+    return t
 
 
 def prefix_query(word: str) -> str | None:
@@ -70,5 +70,10 @@ def prefix_query(word: str) -> str | None:
 
 
 def match_prefix(word: str) -> str:
-    """What a text must contain (at a word start) to contain ``word`` in some form."""
-    return stem(word)
+    """What a text must contain (at a word start) to contain ``word`` in some form: its stem,
+    cut to the prefix its derivations share when long ("create" ~ "creation", "organise" ~
+    "organised", "adopted" ~ "adoption")."""
+    t = stem(word)
+    if t.endswith("e") and len(t) > 5:  # "create" ~ "creating", "creation"
+        t = t[:-1]
+    return t[: max(5, len(t) - 3)] if len(t) > _LONG else t

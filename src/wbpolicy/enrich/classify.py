@@ -3,7 +3,8 @@
 Used when the corpus manifest does not know a document: rules over file name, title and the
 start of the text.  Countries are ISO 3166-1 alpha-2 ids (``XK`` Kosovo, ``BA-SRP`` Republika
 Srpska) or bodies (``EU``, ``CoE``, ``UN``, ``OSCE``, ``NATO``, ``ITU``, ``WB`` for a Western
-Balkans regional report).
+Balkans regional report).  The kind rules, the bodies and the file-name prefixes are data
+(:mod:`wbpolicy.knowledge`).
 """
 
 from __future__ import annotations
@@ -14,48 +15,22 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
 
-from wbpolicy.knowledge import get_gazetteer
+from wbpolicy.enrich.tag.settings import DEFAULT_SETTINGS
+from wbpolicy.knowledge import get_gazetteer, knowledge
 from wbpolicy.knowledge.gazetteer import Gazetteer
-
-STATE_BODIES = frozenset({"EU", "CoE", "UN", "OSCE", "NATO", "ITU", "OECD", "WB"})
-_HEAD_CHARS = 3000
-
-_FILE_PREFIX = {
-    "eu": "EU", "coe": "CoE", "un": "UN", "osce": "OSCE", "nato": "NATO", "itu": "ITU",
-    "enisa": "EU", "wb": "WB", "oecd": "OECD",
-}
-
-_KIND_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("profile", re.compile(r"cyberwellness|country profile|\bprofile\b", re.IGNORECASE)),
-    ("report", re.compile(r"\breport\b|policy gaps|\bassessment\b|\bstudy\b", re.IGNORECASE)),
-    ("convention", re.compile(
-        r"\bconvention\b|\bprotocol\b|\btreaty\b|\b(?:C?ETS)\s*(?:No\.?\s*)?\d+|\bcharter\b", re.IGNORECASE)),
-    ("regulation", re.compile(
-        r"\bregulation\s*\((?:EU|EC)\)|\bdirective\b|general data protection regulation"
-        r"|\bregulation\b.*\beuropean parliament", re.IGNORECASE)),
-    ("law", re.compile(
-        r"\blaw\b|\bact\b|\bcode\b|\bzakon\b|закон|\bligj|\bstatute\b|\blegge\b|\bgesetz", re.IGNORECASE)),
-    ("other", re.compile(r"\bguide\b|\bframework\b|\bhandbook\b|\bcommand vision\b|\bmanual\b",
-                         re.IGNORECASE)),
-    ("strategy", re.compile(
-        r"strateg|стратегиј|\bconcept\b|\bpolicy\b|action plan|akcioni plan|\bagenda\b", re.IGNORECASE)),
-)
 
 
 def infer_kind(title: str | None, text: str | None, filename: str | None) -> str:
     """report | strategy | law | convention | regulation | profile | other."""
     name = PurePath(filename).stem.replace("-", " ").replace("_", " ") if filename else ""
-    for source in (title or "", name, (text or "")[:_HEAD_CHARS]):
-        if not source.strip():
-            continue
-        for kind, rx in _KIND_RULES:
-            if rx.search(source):
-                return kind
-    return "other"
+    sources = [title or "", name, (text or "")[: DEFAULT_SETTINGS.head_chars]]
+    return knowledge().kinds.infer(sources) or "other"
 
 
 def infer_country(
-    title: str | None, text: str | None, filename: str | None,
+    title: str | None,
+    text: str | None,
+    filename: str | None,
     entities: Iterable[Any] | None = None,
 ) -> str | None:
     """The country (or body) a document belongs to, or None when nothing says so."""
@@ -68,17 +43,22 @@ def infer_country(
         found = _country_from_title(title, gaz)
         if found:
             return found
-    head = (text or "")[:_HEAD_CHARS]
+    head = (text or "")[: DEFAULT_SETTINGS.head_chars]
     if head:
-        found = _country_from_title(head[:300], gaz)
+        found = _country_from_title(head[: DEFAULT_SETTINGS.title_head_chars], gaz)
         if found:
             return found
-    counts: Counter[str] = Counter()
     if entities is None and head:
-        from .tag import get_tagger
+        from wbpolicy.enrich.tag.pipeline import get_tagger
 
         entities = get_tagger().tag(head)
-    for e in entities or ():
+    return _dominant_country(entities or ())
+
+
+def _dominant_country(entities: Iterable[Any]) -> str | None:
+    """The country mentioned at least twice and twice as often as any other."""
+    counts: Counter[str] = Counter()
+    for e in entities:
         label, eid = _label_id(e)
         if label == "COUNTRY" and eid:
             counts[eid] += 1
@@ -94,8 +74,9 @@ def _country_from_filename(stem: str, gaz: Gazetteer) -> str | None:
     if m and gaz.get(m.group(1).upper()):
         return m.group(1).upper()
     prefix = re.split(r"[-_ ]", stem, maxsplit=1)[0]
-    if prefix in _FILE_PREFIX:
-        return _FILE_PREFIX[prefix]
+    prefixes = knowledge().region.file_prefixes
+    if prefix in prefixes:
+        return prefixes[prefix]
     if len(prefix) == 2 and (entry := gaz.get(prefix.upper())) and entry.label == "COUNTRY":
         return entry.id
     return None
@@ -104,8 +85,13 @@ def _country_from_filename(stem: str, gaz: Gazetteer) -> str | None:
 _BODY_TITLE = (
     ("WB", re.compile(r"Western Balkans?", re.IGNORECASE)),
     ("CoE", re.compile(r"Council of Europe|\bC?ETS\s*(?:No\.?\s*)?\d+|Convention on Cybercrime")),
-    ("EU", re.compile(r"\(EU\)|\(EC\)|European Union|European Parliament|\bENISA\b|"
-                      r"General Data Protection Regulation|Council of the European")),
+    (
+        "EU",
+        re.compile(
+            r"\(EU\)|\(EC\)|European Union|European Parliament|\bENISA\b|"
+            r"General Data Protection Regulation|Council of the European"
+        ),
+    ),
     ("ITU", re.compile(r"\bITU\b")),
     ("OSCE", re.compile(r"\bOSCE\b")),
     ("NATO", re.compile(r"\bNATO\b")),
@@ -117,19 +103,24 @@ def _country_from_title(title: str, gaz: Gazetteer) -> str | None:
     for body, rx in _BODY_TITLE[:1]:
         if rx.search(title):
             return body
-    from .tag import get_tagger
+    from wbpolicy.enrich.tag.pipeline import get_tagger
 
+    bodies = knowledge().region.bodies
     for e in get_tagger().tag(title):
         if e.label == "COUNTRY" and e.id:
             return e.id
         entry = gaz.get(e.id) if e.id else None
-        if (entry is not None and entry.country and entry.label != "COUNTRY"
-                and (entry.country not in STATE_BODIES or entry.country in ("EU", "CoE"))):
+        if (
+            entry is not None
+            and entry.country
+            and entry.label != "COUNTRY"
+            and (entry.country not in bodies or entry.country in ("EU", "CoE"))
+        ):
             return entry.country
     for word in re.findall(r"[A-Z][a-zé]+", title):
-        entry = gaz.demonym(word)
-        if entry is not None:
-            return entry.id
+        demonym = gaz.demonym(word)
+        if demonym is not None:
+            return demonym.id
     for body, rx in _BODY_TITLE[1:]:
         if rx.search(title):
             return body
@@ -160,7 +151,8 @@ def section_country(section_path: Iterable[str] | str | None) -> str | None:
 
 
 def passage_countries(
-    section_path: Iterable[str] | str | None, doc_country: str | None,
+    section_path: Iterable[str] | str | None,
+    doc_country: str | None,
     entities: Iterable[Any],
 ) -> dict[str, str]:
     """The states a passage is about -> how that was decided: "section" | "document" | "mention".
@@ -197,3 +189,6 @@ def _label_id(e: Any) -> tuple[str | None, str | None]:
     if isinstance(e, dict):
         return e.get("label"), e.get("id")
     return getattr(e, "label", None), getattr(e, "id", None)
+
+
+__all__ = ["infer_country", "infer_kind", "passage_countries", "section_country"]
