@@ -294,7 +294,7 @@ def evaluate_entities(
     name: str = "",
     shared_dir: str | Path | None = None,
 ) -> EntityEvalReport:
-    """Tag every sentence with ``tagger`` (default :func:`wbpolicy.enrich.tag.get_tagger`) and score."""
+    """Tag every sentence with ``tagger`` (default: the spaCy tagger) and score."""
     if isinstance(source, Sequence) and source and isinstance(source[0], EvalRecord):
         records = list(source)
     else:
