@@ -11,6 +11,10 @@ these fixtures.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 PAGE_W, PAGE_H = 595.0, 842.0
 LEFT = 60.0
@@ -25,10 +29,14 @@ TITLE = "Connectivity and Resilience in Small States"
 # Footnote texts (marker -> text), shared with the tests.
 FOOTNOTES = {
     "1": "Survey of national registries, Ministry of Digital Affairs, 2019.",
-    "2": "Annual statement, available at https://example.org/reports/2019-annual.pdf "
-         "(accessed 3 May 2020).",
-    "3": "Interview with a senior official of the national response team, conducted in "
-         "Tirana in March 2020; notes on file with the authors.",
+    "2": (
+        "Annual statement, available at https://example.org/reports/2019-annual.pdf "
+        "(accessed 3 May 2020)."
+    ),
+    "3": (
+        "Interview with a senior official of the national response team, conducted in "
+        "Tirana in March 2020; notes on file with the authors."
+    ),
     "4": "Budget law for the following year, article 12.",
 }
 
@@ -55,7 +63,10 @@ P_ALBANIA = [
 ]
 P_SERBIA_PAGE2 = [
     "Serbia adopted its law on information security first and then set up a dedicated team inside",
-    "the telecommunications regulator, which by the end of the review period had not yet published its",
+    (
+        "the telecommunications regulator, which by the end of the review period had not yet "
+        "published its"
+    ),
 ]
 P_SERBIA_PAGE3 = [
     "annual work plan, so the allocation of staff remains uncertain{4} for the coming year and the",
@@ -66,12 +77,18 @@ P_CONCLUSIONS = [
     "private partnerships and from a common template for reporting incidents to the public.",
 ]
 SIMPLE_TEXTS = [
-    ("Harbour tariffs were revised twice during the winter season of the reviewed year",
-     "and the port authority published both schedules on its notice board."),
-    ("The ferry operator reported fewer crossings after the storm damaged the northern",
-     "pier, which remained closed until the repairs were finished in spring."),
-    ("Fishing cooperatives asked for a longer consultation period before any new quota",
-     "is set for the coastal waters shared by the three municipalities."),
+    (
+        "Harbour tariffs were revised twice during the winter season of the reviewed year",
+        "and the port authority published both schedules on its notice board.",
+    ),
+    (
+        "The ferry operator reported fewer crossings after the storm damaged the northern",
+        "pier, which remained closed until the repairs were finished in spring.",
+    ),
+    (
+        "Fishing cooperatives asked for a longer consultation period before any new quota",
+        "is set for the coastal waters shared by the three municipalities.",
+    ),
 ]
 TABLE_CAPTION = "Table 1: Readiness indicators by country"
 TABLE_ROWS = [
@@ -81,7 +98,7 @@ TABLE_ROWS = [
 ]
 
 
-def _pdf():
+def _pdf() -> FPDF:
     from fpdf import FPDF
 
     pdf = FPDF(unit="pt", format="A4")
@@ -90,7 +107,7 @@ def _pdf():
     return pdf
 
 
-def _chrome(pdf, page: int, total: int) -> None:
+def _chrome(pdf: FPDF, page: int, total: int) -> None:
     """Running header and page number, as a layout program would set them."""
     pdf.set_font("Helvetica", size=8)
     pdf.text(LEFT, 32, RUNNING_HEADER)
@@ -98,13 +115,13 @@ def _chrome(pdf, page: int, total: int) -> None:
     pdf.text(RIGHT - pdf.get_string_width(label), 812, label)
 
 
-def _heading(pdf, y: float, text: str, size: float) -> float:
+def _heading(pdf: FPDF, y: float, text: str, size: float) -> float:
     pdf.set_font("Helvetica", "B", size)
     pdf.text(LEFT, y, text)
     return y + size + 12
 
 
-def _body_line(pdf, y: float, line: str) -> None:
+def _body_line(pdf: FPDF, y: float, line: str) -> None:
     """Draw one body line; ``{n}`` becomes a superscript marker (smaller and raised)."""
     x = LEFT
     parts = line.replace("}", "{").split("{")
@@ -120,14 +137,14 @@ def _body_line(pdf, y: float, line: str) -> None:
         x += pdf.get_string_width(part)
 
 
-def _paragraph(pdf, y: float, lines: list[str]) -> float:
+def _paragraph(pdf: FPDF, y: float, lines: list[str]) -> float:
     for line in lines:
         _body_line(pdf, y, line)
         y += LEADING
     return y + PARA_GAP
 
 
-def _footnotes(pdf, notes: list[tuple[str | None, str]], start_y: float = 740) -> None:
+def _footnotes(pdf: FPDF, notes: list[tuple[str | None, str]], start_y: float = 740) -> None:
     """A short rule, then notes: superscript marker + 8 pt text (marker None = continuation)."""
     pdf.set_line_width(0.5)
     pdf.line(LEFT, start_y, LEFT + 150, start_y)
@@ -143,7 +160,7 @@ def _footnotes(pdf, notes: list[tuple[str | None, str]], start_y: float = 740) -
         y += 10
 
 
-def _table(pdf, top: float) -> float:
+def _table(pdf: FPDF, top: float) -> float:
     widths = [130.0, 130.0, 130.0]
     row_h = 18.0
     pdf.set_line_width(0.6)
@@ -175,11 +192,14 @@ def structured(path: Path) -> Path:
     y = _heading(pdf, 125, "1 Introduction", 15)
     y = _paragraph(pdf, y + 4, P_INTRO_1)
     y = _paragraph(pdf, y, P_INTRO_2)
-    _footnotes(pdf, [
-        ("1", FOOTNOTES["1"]),
-        ("2", "Annual statement, available at https://example.org/reports/2019-annual.pdf"),
-        (None, "(accessed 3 May 2020)."),
-    ])
+    _footnotes(
+        pdf,
+        [
+            ("1", FOOTNOTES["1"]),
+            ("2", "Annual statement, available at https://example.org/reports/2019-annual.pdf"),
+            (None, "(accessed 3 May 2020)."),
+        ],
+    )
     # Page 2
     pdf.add_page()
     _chrome(pdf, 2, total)
@@ -202,8 +222,10 @@ def structured(path: Path) -> Path:
     y = _paragraph(pdf, 70, P_SERBIA_PAGE3)
     y = _heading(pdf, y + 6, "3 Conclusions", 15)
     _paragraph(pdf, y + 4, P_CONCLUSIONS)
-    _footnotes(pdf, [(None, "Tirana in March 2020; notes on file with the authors."),
-                     ("4", FOOTNOTES["4"])])
+    _footnotes(
+        pdf,
+        [(None, "Tirana in March 2020; notes on file with the authors."), ("4", FOOTNOTES["4"])],
+    )
     pdf.output(str(path))
     return path
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
+
 from pdf_fixtures import (
     FOOTNOTES,
     P_ALBANIA,
@@ -21,21 +25,24 @@ from pdf_fixtures import (
     TITLE,
     build_all,
 )
-
 from wbpolicy.errors import ExtractionError
-from wbpolicy.extract.pdf import extract_pdf
+from wbpolicy.extract import extract
+from wbpolicy.extract.pdf import PdfLayout, extract_pdf
 from wbpolicy.models import Block, Extraction
 
 
 def _join(lines: list[str]) -> tuple[str, dict[str, int]]:
     """Expected paragraph text (markers removed, lines joined) and each marker's offset."""
     # a split word is rejoined; a real compound split at a line end keeps its hyphen
-    text = " ".join(lines).replace("essen- tial", "essential").replace("public- private",
-                                                                        "public-private")
+    text = (
+        " ".join(lines)
+        .replace("essen- tial", "essential")
+        .replace("public- private", "public-private")
+    )
     offsets = {}
     while (m := re.search(r"\{(\d+)\}", text)) is not None:
         offsets[m.group(1)] = m.start()
-        text = text[: m.start()] + text[m.end():]
+        text = text[: m.start()] + text[m.end() :]
     return text, offsets
 
 
@@ -82,10 +89,18 @@ def test_body_blocks_exact(structured: Extraction) -> None:
         ("paragraph", _join(P_INTRO_2)[0], ("1 Introduction",), ((0, 1),)),
         ("paragraph", _join(P_FINDINGS)[0], ("2 Findings",), ((0, 2),)),
         ("paragraph", _join(P_ALBANIA)[0], ("2 Findings", "2.1 Albania"), ((0, 2),)),
-        ("table", TABLE_CAPTION + "\n" + "\n".join(" | ".join(r) for r in TABLE_ROWS),
-         ("2 Findings", "2.1 Albania"), ((0, 2),)),
-        ("paragraph", serbia, ("2 Findings", "2.2 Serbia"),
-         ((0, 2), (len(_join(P_SERBIA_PAGE2)[0]) + 1, 3))),
+        (
+            "table",
+            TABLE_CAPTION + "\n" + "\n".join(" | ".join(r) for r in TABLE_ROWS),
+            ("2 Findings", "2.1 Albania"),
+            ((0, 2),),
+        ),
+        (
+            "paragraph",
+            serbia,
+            ("2 Findings", "2.2 Serbia"),
+            ((0, 2), (len(_join(P_SERBIA_PAGE2)[0]) + 1, 3)),
+        ),
         ("paragraph", _join(P_CONCLUSIONS)[0], ("3 Conclusions",), ((0, 3),)),
     ]
     got = [(b.kind, b.text, b.section, b.page_breaks) for b in _body(structured)]
@@ -117,17 +132,30 @@ def test_citations_linked(structured: Extraction) -> None:
     assert sorted(found) == ["1", "2", "3", "4"]
     for marker, (block, cite) in found.items():
         assert cite.text == FOOTNOTES[marker]
-        lines = {"1": P_INTRO_1, "2": P_INTRO_2, "3": P_ALBANIA,
-                 "4": P_SERBIA_PAGE2 + P_SERBIA_PAGE3}[marker]
+        lines = {
+            "1": P_INTRO_1,
+            "2": P_INTRO_2,
+            "3": P_ALBANIA,
+            "4": P_SERBIA_PAGE2 + P_SERBIA_PAGE3,
+        }[marker]
         assert cite.offset == _join(lines)[1][marker]
-        assert block.text[:cite.offset].endswith(
-            {"1": "abroad", "2": "essential services", "3": "a regulator",
-             "4": "remains uncertain"}[marker])
+        assert block.text[: cite.offset].endswith(
+            {
+                "1": "abroad",
+                "2": "essential services",
+                "3": "a regulator",
+                "4": "remains uncertain",
+            }[marker]
+        )
     assert found["2"][1].url == "https://example.org/reports/2019-annual.pdf"
     assert found["2"][1].urls == ("https://example.org/reports/2019-annual.pdf",)
     assert found["1"][1].url is None
     assert [(c.marker, c.page) for c in (found[m][1] for m in "1234")] == [
-        ("1", 1), ("2", 1), ("3", 2), ("4", 3)]
+        ("1", 1),
+        ("2", 1),
+        ("3", 2),
+        ("4", 3),
+    ]
 
 
 def test_footnotes_parsed_and_joined_across_pages(structured: Extraction) -> None:
@@ -171,13 +199,58 @@ def test_page_texts(structured: Extraction) -> None:
     assert "Interview" not in page2
 
 
+# --- settings -------------------------------------------------------------------------------
+
+
+def test_layout_heading_threshold_changes_headings(fixtures: dict[str, Path]) -> None:
+    # the section headings are set at 15 and 12.5 pt over an 11 pt body: demanding 1.5 x the body
+    # size (for bold lines too) leaves only the 20 pt title as a heading
+    strict = PdfLayout(heading_size_ratio=1.5, bold_heading_size_ratio=1.5)
+    ex = extract_pdf(fixtures["structured"], strict)
+    assert [b.text for b in ex.blocks if b.kind == "heading"] == [TITLE]
+    assert ("paragraph", "1 Introduction") in [(b.kind, b.text) for b in ex.blocks]
+    default = extract_pdf(fixtures["structured"], PdfLayout())
+    assert "1 Introduction" in [b.text for b in default.blocks if b.kind == "heading"]
+
+
+def test_layout_running_header_threshold_via_extract(fixtures: dict[str, Path]) -> None:
+    # the running header is on all 3 pages: asking for 4 repeats keeps it in the text
+    kept = extract(fixtures["structured"], pdf_layout=PdfLayout(running_min_pages=4))
+    assert all(RUNNING_HEADER in page.text for page in kept.pages)
+    assert not any(RUNNING_HEADER in page.text for page in extract(fixtures["structured"]).pages)
+
+
+def test_layout_is_frozen_json_and_stdlib_only() -> None:
+    layout = PdfLayout()
+    data = layout.to_json()
+    assert data["heading_size_ratio"] == 1.12 and len(data) >= 39
+    assert PdfLayout.from_json(json.loads(json.dumps(data))) == layout
+    with pytest.raises(AttributeError):
+        layout.heading_size_ratio = 2.0  # type: ignore[misc]
+    import wbpolicy.extract.pdf.layout as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported = {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    imported |= {
+        n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+    }
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+
+
 # --- problems -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("encrypted", "encrypted"), ("truncated", "corrupt"), ("empty", "empty"),
-     ("notapdf", "corrupt"), ("image-only", "no-text")],
+    [
+        ("encrypted", "encrypted"),
+        ("truncated", "corrupt"),
+        ("empty", "empty"),
+        ("notapdf", "corrupt"),
+        ("image-only", "no-text"),
+    ],
 )
 def test_fatal_problems(fixtures: dict[str, Path], name: str, code: str) -> None:
     with pytest.raises(ExtractionError) as info:
@@ -189,8 +262,10 @@ def test_fatal_problems(fixtures: dict[str, Path], name: str, code: str) -> None
 def test_empty_user_password_opens(fixtures: dict[str, Path]) -> None:
     ex = extract_pdf(fixtures["empty-password"])
     assert ex.problems == ()
-    expected = ("Harbour tariffs were revised twice during the winter season of the reviewed "
-                "year and the port authority published both schedules on its notice board.")
+    expected = (
+        "Harbour tariffs were revised twice during the winter season of the reviewed "
+        "year and the port authority published both schedules on its notice board."
+    )
     assert [b.text for b in ex.blocks] == [expected]
 
 
@@ -224,8 +299,11 @@ def report_raw_pages(report_pdf: Path) -> list[str]:
 def test_report_kosovo_strategy_passage(report: Extraction, report_raw_pages: list[str]) -> None:
     phrase = "National Cyber Security Strategy and Action Plan 2016-2019"
     raw_pages = [i + 1 for i, t in enumerate(report_raw_pages) if phrase in t.replace("\n", " ")]
-    hits = [b for b in report.blocks if phrase in b.text and b.kind == "paragraph"
-            and b.section[-1:] == ("4.4 Kosovo*",)]
+    hits = [
+        b
+        for b in report.blocks
+        if phrase in b.text and b.kind == "paragraph" and b.section[-1:] == ("4.4 Kosovo*",)
+    ]
     assert hits, "no Kosovo block with the strategy's name"
     block = hits[0]
     assert block.section == ("4 State of play in the Western Balkans", "4.4 Kosovo*")
@@ -252,8 +330,11 @@ def test_report_contents_headings(report: Extraction, report_raw_pages: list[str
     assert len(numbered) >= 50
     heading_numbers = [b.text.split(" ")[0] for b in report.blocks if b.kind == "heading"]
     assert set(numbered) <= set(heading_numbers)
-    assert all(b.section == ("Contents",) for b in report.blocks
-               if b.pages[0] in (1, 2) and b.text.startswith("1 Introduction ....."))
+    assert all(
+        b.section == ("Contents",)
+        for b in report.blocks
+        if b.pages[0] in (1, 2) and b.text.startswith("1 Introduction .....")
+    )
     assert not any(b.kind == "heading" and "....." in b.text for b in report.blocks)
 
 
@@ -307,4 +388,19 @@ def test_corpus_pdfs_extract_or_fail_cleanly(corpus_dir: Path) -> None:
     assert outcomes.get("be-cyber-security-strategy-2012-nl.pdf") == "garbage-text"
     assert outcomes.get("us-national-cybersecurity-strategy-2023.pdf") == "ok"
     assert no_text.get("us-national-cyber-strategy-2018.pdf") == (
-        2, 5, 6, 9, 10, 14, 21, 22, 27, 28, 31, 32, 36, 39, 40)
+        2,
+        5,
+        6,
+        9,
+        10,
+        14,
+        21,
+        22,
+        27,
+        28,
+        31,
+        32,
+        36,
+        39,
+        40,
+    )

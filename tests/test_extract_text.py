@@ -9,15 +9,21 @@ from pathlib import Path
 import pytest
 
 from wbpolicy.errors import ExtractionError
-from wbpolicy.extract import SUPPORTED_SUFFIXES, extract, iter_documents
-from wbpolicy.extract.language import guess_language
+from wbpolicy.extract import SUPPORTED_SUFFIXES, TextLayout, extract, iter_documents
 from wbpolicy.extract.decode import decode_bytes
 from wbpolicy.extract.furniture import split_pages
+from wbpolicy.extract.language import guess_language
+from wbpolicy.models import Extraction
 
 
-def _blocks(ext, kind=None):
-    return [(b.kind, b.text, b.section, b.page_breaks) for b in ext.blocks
-            if kind is None or b.kind == kind]
+def _blocks(
+    ext: Extraction, kind: str | None = None
+) -> list[tuple[str, str, tuple[str, ...], tuple[tuple[int, int], ...]]]:
+    return [
+        (b.kind, b.text, b.section, b.page_breaks)
+        for b in ext.blocks
+        if kind is None or b.kind == kind
+    ]
 
 
 # --- a paged plain-text document with every layout quirk -----------------------------------
@@ -48,15 +54,24 @@ def test_paged_text_structure(paged_txt: Path) -> None:
     assert [p.number for p in ext.pages] == [1, 2, 3]
     intro = ("1. Introduction",)
     goals = ("2. Goals", "2.1 Resilience")
-    second = ("This is a second paragraph that explains why the work continues on the next "
-              "page with more words.")
+    second = (
+        "This is a second paragraph that explains why the work continues on the next "
+        "page with more words."
+    )
     assert _blocks(ext) == [
         ("heading", "CONTENTS", ("CONTENTS",), ((0, 1),)),
         ("list", "1. Introduction ........ 2", ("CONTENTS",), ((0, 1),)),
         ("list", "2. Goals ............... 3", ("CONTENTS",), ((0, 1),)),
         ("heading", "1. Introduction", intro, ((0, 2),)),
-        ("paragraph", ("The strategy sets out how the government of the country protects its "
-                      "critical infrastructure."), intro, ((0, 2),)),
+        (
+            "paragraph",
+            (
+                "The strategy sets out how the government of the country protects its "
+                "critical infrastructure."
+            ),
+            intro,
+            ((0, 2),),
+        ),
         ("paragraph", second, intro, ((0, 2), (second.index("page with"), 3))),
         ("heading", "2. Goals", ("2. Goals",), ((0, 3),)),
         ("heading", "2.1 Resilience", goals, ((0, 3),)),
@@ -83,8 +98,9 @@ def test_cp1252_fallback_is_reported(tmp_path: Path) -> None:
 
 
 def test_decode_bytes_boms() -> None:
-    assert decode_bytes("Zaštita".encode("utf-16-le")[:0] + b"\xff\xfe" + "Zaštita".encode(
-        "utf-16-le")) == ("Zaštita", "utf-16-le", False)
+    assert decode_bytes(
+        "Zaštita".encode("utf-16-le")[:0] + b"\xff\xfe" + "Zaštita".encode("utf-16-le")
+    ) == ("Zaštita", "utf-16-le", False)
     assert decode_bytes(b"\xfe\xff" + "Član".encode("utf-16-be")) == ("Član", "utf-16-be", False)
     assert decode_bytes(b"\xef\xbb\xbfabc") == ("abc", "utf-8-sig", False)
     assert decode_bytes("čćž".encode()) == ("čćž", "utf-8", False)
@@ -121,21 +137,31 @@ def test_footer_variants_and_blank_page_note(tmp_path: Path) -> None:
     p.write_text("\f".join(pages), encoding="utf-8")
     ext = extract(p)
     assert [b.text for b in ext.blocks] == [
-        "Body text of page 1.", "Body text of page 3.", "Body text of page 4."]
+        "Body text of page 1.",
+        "Body text of page 3.",
+        "Body text of page 4.",
+    ]
     assert [pg.has_text for pg in ext.pages] == [True, False, True, True]
 
 
 def test_unpaged_running_header_removed(tmp_path: Path) -> None:
     parts = []
     for n in range(1, 6):
-        header = (f"National Strategy for Norway   |  {n}" if n % 2
-                  else f"{n}   |  National Strategy for Norway")
+        header = (
+            f"National Strategy for Norway   |  {n}"
+            if n % 2
+            else f"{n}   |  National Strategy for Norway"
+        )
         parts.append(f"{header}\nParagraph number {n} says something useful.\n")
     p = tmp_path / "no.txt"
     p.write_text("\n".join(parts), encoding="utf-8")
     ext = extract(p)
     texts = [b.text for b in ext.blocks]
     assert texts == [f"Paragraph number {n} says something useful." for n in range(1, 6)]
+    # the header recurs 5 times; asking for 6 repeats keeps it (the settings are wired in),
+    # except on the first line, where a "title | n" line is always a page header
+    kept = extract(p, text_layout=TextLayout(unpaged_header_min_repeats=6))
+    assert sum("National Strategy for Norway" in b.text for b in kept.blocks) == 4
 
 
 def test_heading_artefacts_and_leading_tag_line(tmp_path: Path) -> None:
@@ -151,8 +177,12 @@ def test_heading_artefacts_and_leading_tag_line(tmp_path: Path) -> None:
     assert _blocks(ext) == [
         ("heading", "REPUBLIKA E SHQIPËRISË", ("REPUBLIKA E SHQIPËRISË",), ((0, 1),)),
         ("heading", "NATIONAL STRATEGY", ("NATIONAL STRATEGY",), ((0, 2),)),
-        ("paragraph", "The widespread use of networks is growing.", ("NATIONAL STRATEGY",),
-         ((0, 2),)),
+        (
+            "paragraph",
+            "The widespread use of networks is growing.",
+            ("NATIONAL STRATEGY",),
+            ((0, 2),),
+        ),
     ]
 
 
@@ -192,7 +222,11 @@ def test_one_block_per_line_legal_text(tmp_path: Path) -> None:
 
 def test_pdfminer_double_spacing_and_toc_without_leaders(tmp_path: Path) -> None:
     lines = [
-        "CONTENTS", "1  Introduction", "1.1  Definitions", "2  Risks", "",
+        "CONTENTS",
+        "1  Introduction",
+        "1.1  Definitions",
+        "2  Risks",
+        "",
         "1  Introduction",
         "The risks related to cyber security should be determined in order for",
         "the strategic actions to be determined in the best way. With the",
@@ -210,11 +244,23 @@ def test_pdfminer_double_spacing_and_toc_without_leaders(tmp_path: Path) -> None
         ("list", "1.1 Definitions", ("CONTENTS",)),
         ("list", "2 Risks", ("CONTENTS",)),
         ("heading", "1 Introduction", intro),
-        ("paragraph", ("The risks related to cyber security should be determined in order for the "
-                      "strategic actions to be determined in the best way. With the current "
-                      "know-how, the risk elements in the country are listed below;"), intro),
-        ("list", ("1. The threat is asymmetrical as cyber space provides opportunities of "
-                 "anonymity for attacks on information systems and data."), intro),
+        (
+            "paragraph",
+            (
+                "The risks related to cyber security should be determined in order for the "
+                "strategic actions to be determined in the best way. With the current "
+                "know-how, the risk elements in the country are listed below;"
+            ),
+            intro,
+        ),
+        (
+            "list",
+            (
+                "1. The threat is asymmetrical as cyber space provides opportunities of "
+                "anonymity for attacks on information systems and data."
+            ),
+            intro,
+        ),
     ]
 
 
@@ -265,13 +311,16 @@ def test_markdown_sections_footnotes_tables(tmp_path: Path) -> None:
     assert [(c.marker, c.offset, c.url) for c in cites] == [
         ("1", body.index(" It also"), "https://example.org/muller.pdf"),
         ("2", body.index(" for everyone"), "http://example.org/ddos"),
-        ("", body.index("."  , body.index("everyone")), "https://example.org/all"),
+        ("", body.index(".", body.index("everyone")), "https://example.org/all"),
     ]
     assert cites[0].text == "Muller, available at: https://example.org/muller.pdf"
     assert [(f.marker, f.urls) for f in ext.footnotes] == [
-        ("1", ("https://example.org/muller.pdf",)), ("2", ("http://example.org/ddos",))]
+        ("1", ("https://example.org/muller.pdf",)),
+        ("2", ("http://example.org/ddos",)),
+    ]
     assert [t.rows for t in ext.tables] == [
-        (("Country", "Strategy"), ("Albania", "yes"), ("Serbia", "no"))]
+        (("Country", "Strategy"), ("Albania", "yes"), ("Serbia", "no"))
+    ]
     # footnote text stays out of the body blocks and the page text
     assert not any("Muller" in b.text for b in ext.blocks) and "Muller" not in ext.pages[0].text
     assert ext.tables[0].section == intro
@@ -303,14 +352,14 @@ def test_markdown_like_txt_with_legal_headings(tmp_path: Path) -> None:
 # --- HTML ----------------------------------------------------------------------------------
 
 HTML = (
-    '<html><head><title>Law on Things</title><style>p{color:red}</style>'
+    "<html><head><title>Law on Things</title><style>p{color:red}</style>"
     '<script>var x="hidden";</script></head><body>\n<h1>Law on Things</h1>'
     '<p class="clan">I. GENERAL PROVISIONS</p><p><b>Subject matter</b></p>'
     '<p class="clan">Article 1.</p>'
     '<p>This law regulates things<sup><a href="#fn1">1</a></sup> and stuff.<br>Second line.</p>'
     '<div style="display:none">secret text</div><p hidden>also hidden</p>'
-    '<noscript>enable js</noscript><template><p>tpl</p></template>'
-    '<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>x &amp; y</td></tr></table>'
+    "<noscript>enable js</noscript><template><p>tpl</p></template>"
+    "<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>x &amp; y</td></tr></table>"
     '<ol><li id="fn1">1. See <a href="https://example.org/n1">the note</a>.</li></ol>'
     "</body></html>"
 )
@@ -333,10 +382,12 @@ def test_html_visible_text_sections_table_footnotes(tmp_path: Path) -> None:
         ("table", "A | B\n1 | x & y", art),
     ]
     assert [(f.marker, f.text, f.urls) for f in ext.footnotes] == [
-        ("1", "See the note.", ("https://example.org/n1",))]
+        ("1", "See the note.", ("https://example.org/n1",))
+    ]
     cite = ext.blocks[4].citations
     assert [(c.marker, c.offset, c.url, c.text) for c in cite] == [
-        ("1", len("This law regulates things"), "https://example.org/n1", "See the note.")]
+        ("1", len("This law regulates things"), "https://example.org/n1", "See the note.")
+    ]
     assert [t.rows for t in ext.tables] == [(("A", "B"), ("1", "x & y"))]
     text = " ".join(b.text for b in ext.blocks) + ext.pages[0].text
     for hidden in ("secret", "also hidden", "var x", "color:red", "enable js", "tpl"):
@@ -345,11 +396,14 @@ def test_html_visible_text_sections_table_footnotes(tmp_path: Path) -> None:
 
 def test_html_meta_charset_and_fallback(tmp_path: Path) -> None:
     p = tmp_path / "w.htm"
-    p.write_bytes(b'<html><head><meta charset="windows-1252"></head><body><p>It\x92s a '
-                  b'\x93test\x94 of the law and the rules.</p></body></html>')
+    p.write_bytes(
+        b'<html><head><meta charset="windows-1252"></head><body><p>It\x92s a '
+        b"\x93test\x94 of the law and the rules.</p></body></html>"
+    )
     ext = extract(p)
-    assert [b.text for b in ext.blocks] == [("It\u2019s a \u201ctest\u201d of the law and the "
-                                            "rules.")]
+    assert [b.text for b in ext.blocks] == [
+        ("It\u2019s a \u201ctest\u201d of the law and the rules.")
+    ]
     assert [pr.code for pr in ext.problems] == ["encoding"]
 
 
@@ -381,8 +435,14 @@ def test_unsupported_empty_missing(tmp_path: Path) -> None:
 
 def test_iter_documents(tmp_path: Path) -> None:
     (tmp_path / "sub" / ".git").mkdir(parents=True)
-    for rel in ["b.txt", "sub/a.pdf", "sub/c.docx", "MANIFEST.json", ".hidden.txt",
-                "sub/.git/x.txt"]:
+    for rel in [
+        "b.txt",
+        "sub/a.pdf",
+        "sub/c.docx",
+        "MANIFEST.json",
+        ".hidden.txt",
+        "sub/.git/x.txt",
+    ]:
         (tmp_path / rel).write_text("x", encoding="utf-8")
     single = tmp_path / "b.txt"
     got = [p.relative_to(tmp_path).as_posix() for p in iter_documents([tmp_path])]
@@ -390,19 +450,50 @@ def test_iter_documents(tmp_path: Path) -> None:
     assert list(iter_documents([single])) == [single]
 
 
+def test_text_layout_defaults_and_json() -> None:
+    layout = TextLayout()
+    assert layout.to_json()["markdown_min_headings"] == 3
+    assert TextLayout.from_json(layout.to_json()) == layout
+    assert TextLayout(markdown_min_headings=99) != layout
+
+
 def test_guess_language() -> None:
-    assert guess_language("The protection of natural persons is a fundamental right of the "
-                          "people and it should be ensured.") == "en"
-    assert guess_language("Ова стратегија је основни документ развоја информационог друштва.") \
-        == "sr"
-    assert guess_language("Strategjia për sigurinë kibernetike dhe mbrojtjen e të dhënave "
-                          "është miratuar nga qeveria në vitin 2014.") == "sq"
-    assert guess_language("La stratégie de la Belgique pour la sécurité est une priorité dans "
-                          "le cadre de la politique.") == "fr"
-    assert guess_language("De strategie van het kabinet is een belangrijke stap voor de "
-                          "veiligheid van Nederland.") == "nl"
-    assert guess_language("Što se tiče kibernetičke sigurnosti, tijela državne uprave su "
-                          "odgovorna za provedbu.") == "hr"
+    assert (
+        guess_language(
+            "The protection of natural persons is a fundamental right of the "
+            "people and it should be ensured."
+        )
+        == "en"
+    )
+    assert (
+        guess_language("Ова стратегија је основни документ развоја информационог друштва.") == "sr"
+    )
+    assert (
+        guess_language(
+            "Strategjia për sigurinë kibernetike dhe mbrojtjen e të dhënave "
+            "është miratuar nga qeveria në vitin 2014."
+        )
+        == "sq"
+    )
+    assert (
+        guess_language(
+            "La stratégie de la Belgique pour la sécurité est une priorité dans "
+            "le cadre de la politique."
+        )
+        == "fr"
+    )
+    assert (
+        guess_language(
+            "De strategie van het kabinet is een belangrijke stap voor de veiligheid van Nederland."
+        )
+        == "nl"
+    )
+    assert (
+        guess_language(
+            "Što se tiče kibernetičke sigurnosti, tijela državne uprave su odgovorna za provedbu."
+        )
+        == "hr"
+    )
     assert guess_language("12 34") is None
 
 
@@ -424,8 +515,9 @@ def test_corpus_text_and_html_files_extract(corpus_dir: Path, corpus_manifest: l
         body = [b for b in ext.blocks if b.kind != "heading"]
         assert body, f
         assert all(b.text.strip() and b.page_breaks[0][0] == 0 for b in ext.blocks), f
-        assert all(b.text == b.text.strip() and "  " not in b.text for b in ext.blocks
-                   if b.kind != "table"), f
+        assert all(
+            b.text == b.text.strip() and "  " not in b.text for b in ext.blocks if b.kind != "table"
+        ), f
         numbers = [p.number for p in ext.pages]
         assert numbers == sorted(set(numbers)), f
         for b in ext.blocks:
@@ -466,8 +558,9 @@ def test_corpus_encodings_and_page_markers(corpus_dir: Path) -> None:
 
 @pytest.mark.corpus
 def test_corpus_form_feed_pages_and_footer(corpus_dir: Path) -> None:
-    ch = extract(corpus_dir / "strategies" /
-                 "ch-national-strategy-protection-against-cyber-risks-2012.txt")
+    ch = extract(
+        corpus_dir / "strategies" / "ch-national-strategy-protection-against-cyber-risks-2012.txt"
+    )
     assert len(ch.pages) == 42
     assert not any(re.search(r"\b\d{1,2}/42\b", p.text) for p in ch.pages)
     tr = extract(corpus_dir / "strategies" / "tr-national-cyber-security-strategy-2013-2014.txt")
@@ -480,8 +573,10 @@ def test_corpus_gdpr_and_serbian_law_sections(corpus_dir: Path) -> None:
     gdpr = extract(corpus_dir / "eu" / "eu-regulation-2016-679-gdpr-oj.txt")
     arts = [b for b in gdpr.blocks if b.kind == "heading" and b.text.startswith("Article ")]
     assert len(arts) == 99
-    assert arts[0].section == ("CHAPTER I General provisions",
-                               "Article 1 Subject-matter and objectives")
+    assert arts[0].section == (
+        "CHAPTER I General provisions",
+        "Article 1 Subject-matter and objectives",
+    )
     recitals = [b for b in gdpr.blocks if re.match(r"\(\d+\) ", b.text) and not b.section]
     assert len(recitals) == 173
     law = extract(corpus_dir / "laws" / "rs-zakon-o-informacionoj-bezbednosti-2025.html")
@@ -498,7 +593,7 @@ def test_reference_markdown_footnotes(shared_dir: Path) -> None:
     cites = {c.marker: (b, c) for b in ext.blocks for c in b.citations if c.marker}
     block, c66 = cites["66"]
     assert block.section == ("4 State of play in the Western Balkans", "4.4 Kosovo*")
-    assert "National Cyber Security Strategy and Action Plan 2016-2019" in block.text[:c66.offset]
+    assert "National Cyber Security Strategy and Action Plan 2016-2019" in block.text[: c66.offset]
     assert c66.url and c66.url.startswith("http")
     assert not any("<sup>" in b.text for b in ext.blocks)
     assert len(ext.tables) == 1 and ext.tables[0].rows[0][1:4] == ("ALB", "BIH", "CRO")

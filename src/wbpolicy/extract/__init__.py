@@ -4,15 +4,31 @@
 raises :class:`~wbpolicy.errors.ExtractionError` with a short ``code``: ``unsupported``,
 ``empty``, ``unreadable`` (plus the PDF extractor's own codes such as ``encrypted``/``corrupt``);
 non-fatal trouble is listed in ``Extraction.problems``.
+
+Modules: :mod:`.decode` (bytes to text), :mod:`.furniture` (plain-text pages and running
+headers), :mod:`.lines` (what a line of text looks like), :mod:`.blocks` (the block builder the
+text parsers share), :mod:`.segment` and :mod:`.toc` (plain-text line classification),
+:mod:`.plain`, :mod:`.markdown`, :mod:`.html` (the parsers), :mod:`.language`, :mod:`.layout`
+(:class:`TextLayout`, the text parsers' tuned numbers) and the :mod:`.pdf` package
+(:func:`~wbpolicy.extract.pdf.extract_pdf`, tuned by :class:`PdfLayout`).
+
+``TextLayout`` and ``PdfLayout`` can be imported from here; ``PdfLayout`` is loaded on first use,
+so that importing this package loads no parser.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import ExtractionError
-from ..models import Extraction
+from wbpolicy.errors import ExtractionError
+from wbpolicy.models import Extraction
+
+from .layout import TextLayout
+
+if TYPE_CHECKING:
+    from .pdf.layout import PdfLayout
 
 FORMATS: dict[str, str] = {
     ".pdf": "pdf",
@@ -29,7 +45,23 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(FORMATS)
 EXTRACTOR_VERSION = 2
 SKIPPED_NAMES = frozenset({"manifest.json"})
 
-__all__ = ["EXTRACTOR_VERSION", "SUPPORTED_SUFFIXES", "extract", "format_of", "iter_documents"]
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "SUPPORTED_SUFFIXES",
+    "PdfLayout",
+    "TextLayout",
+    "extract",
+    "format_of",
+    "iter_documents",
+]
+
+
+def __getattr__(name: str) -> object:
+    if name == "PdfLayout":
+        from .pdf.layout import PdfLayout
+
+        return PdfLayout
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def format_of(path: Path) -> str | None:
@@ -37,14 +69,24 @@ def format_of(path: Path) -> str | None:
     return FORMATS.get(Path(path).suffix.lower())
 
 
-def extract(path: Path) -> Extraction:
-    """Extract one document.  Raises ExtractionError for files that cannot be read at all."""
+def extract(
+    path: Path | str,
+    *,
+    pdf_layout: PdfLayout | None = None,
+    text_layout: TextLayout | None = None,
+) -> Extraction:
+    """Extract one document.  Raises ExtractionError for files that cannot be read at all.
+
+    ``pdf_layout`` / ``text_layout`` override the tuned numbers of the PDF engine and of the
+    text, markdown and HTML parsers (default: ``PdfLayout()`` / ``TextLayout()``).
+    """
     path = Path(path)
     fmt = format_of(path)
     if fmt is None:
         suffix = path.suffix.lower() or "(none)"
         raise ExtractionError(
-            path, "unsupported",
+            path,
+            "unsupported",
             f"unsupported file type '{suffix}' (supported: {', '.join(SUPPORTED_SUFFIXES)})",
         )
     if not path.exists():
@@ -58,16 +100,20 @@ def extract(path: Path) -> Extraction:
     if size == 0:
         raise ExtractionError(path, "empty", "file is empty")
     if fmt == "pdf":
-        from .pdf import extract_pdf  # pdfplumber is heavy: only load it for PDFs
+        from .pdf import extract_pdf  # pdfplumber itself loads only when a PDF is opened
 
-        return extract_pdf(path)
+        return extract_pdf(path, pdf_layout)
     if fmt == "html":
         from .html import extract_html
 
-        return extract_html(path)
-    from .text import extract_text
+        return extract_html(path, text_layout)
+    if fmt == "md":
+        from .markdown import extract_markdown
 
-    return extract_text(path, markdown=(fmt == "md"))
+        return extract_markdown(path, text_layout)
+    from .plain import extract_plain
+
+    return extract_plain(path, text_layout)
 
 
 def iter_documents(paths: Iterable[Path | str]) -> Iterator[Path]:

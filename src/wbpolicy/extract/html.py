@@ -14,35 +14,93 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ..errors import ExtractionError
-from ..models import Extraction, Footnote, PageText
+from wbpolicy.errors import ExtractionError
+from wbpolicy.models import Extraction, Footnote, PageText
 from wbpolicy.text import build_lexicon, find_urls, normalise_ws
-from .text import (
-    LABEL,
-    LINK_CLOSE,
-    LINK_MID,
-    MARK_CLOSE,
-    MARK_OPEN,
-    SENT_END,
-    SUBTITLE_LEVEL,
-    BlockBuilder,
-    _plain,
-    decode_bytes,
-    encoding_problem,
-    heading_level,
-    read_bytes,
-)
 
-SKIP_TAGS = frozenset({"script", "style", "head", "template", "noscript", "svg", "iframe",
-                       "object", "canvas", "select", "button"})
-VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-                       "meta", "param", "source", "track", "wbr"})
-BLOCK_TAGS = frozenset({
-    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "pre", "section", "article", "header", "footer", "nav", "aside", "main",
-    "figure", "figcaption", "address", "br", "hr", "table", "tr", "td", "th", "caption",
-    "body", "html", "form", "fieldset", "legend", "details", "summary",
-})
+from .blocks import BlockBuilder, body_language, first_heading, link, link_urls, marker, plain
+from .decode import decode_bytes, encoding_problem, read_bytes
+from .layout import TextLayout
+from .lines import LABEL, SENT_END, SUBTITLE_LEVEL, heading_level
+
+SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "head",
+        "template",
+        "noscript",
+        "svg",
+        "iframe",
+        "object",
+        "canvas",
+        "select",
+        "button",
+    ]
+)
+VOID_TAGS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "figure",
+        "figcaption",
+        "address",
+        "br",
+        "hr",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "body",
+        "html",
+        "form",
+        "fieldset",
+        "legend",
+        "details",
+        "summary",
+    ]
+)
+NOTE_TAGS = ("li", "p", "div", "aside")  # elements whose id may name a footnote
 FOOTNOTE_ID = re.compile(r"^(?:fn|footnote|note|ftn|endnote)[-_:]?(\w+)$", re.IGNORECASE)
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-]+)", re.IGNORECASE)
@@ -59,8 +117,11 @@ class _Item:
 
 
 class _Parser(HTMLParser):
-    def __init__(self) -> None:
+    """Visible text as a flat list of items (headings, paragraphs, list items, tables, notes)."""
+
+    def __init__(self, layout: TextLayout) -> None:
         super().__init__(convert_charrefs=True)
+        self.layout = layout
         self.items: list[_Item] = []
         self.stack: list[tuple[str, bool]] = []  # (tag, hidden)
         self.buf: list[str] = []
@@ -86,12 +147,14 @@ class _Parser(HTMLParser):
 
     def _flush(self) -> None:
         text = "".join(self.buf)
-        plain = normalise_ws(_plain(text))
-        if plain:
+        visible = normalise_ws(plain(text))
+        if visible:
             if self.note_marker is not None:
                 self.items.append(_Item("footnote", normalise_ws(text), marker=self.note_marker))
             else:
-                bold = self.block_bold or (self.bold_chars >= 0.9 * len(plain.replace(" ", "")))
+                bold = self.block_bold or (
+                    self.bold_chars >= self.layout.bold_share * len(visible.replace(" ", ""))
+                )
                 self.items.append(_Item(self.kind, normalise_ws(text), self.level, bold))
         self.buf = []
         self.bold_chars = 0
@@ -114,8 +177,12 @@ class _Parser(HTMLParser):
             elif tag == "br" and self.cell is not None:
                 self.cell.append(" ")
             return
-        hidden = (tag in SKIP_TAGS or "hidden" in a or a.get("aria-hidden") == "true"
-                  or bool(HIDDEN_STYLE.search(a.get("style", ""))))
+        hidden = (
+            tag in SKIP_TAGS
+            or "hidden" in a
+            or a.get("aria-hidden") == "true"
+            or bool(HIDDEN_STYLE.search(a.get("style", "")))
+        )
         self.stack.append((tag, hidden))
         if self.hidden:
             return
@@ -124,24 +191,10 @@ class _Parser(HTMLParser):
             self.tables.append([])
             return
         if self.tables:
-            if tag == "tr":
-                self.tables[-1].append([])
-            elif tag in ("td", "th"):
-                if not self.tables[-1]:
-                    self.tables[-1].append([])
-                self.cell = []
+            self._table_start(tag)
             return
         if tag in BLOCK_TAGS:
-            self._flush()
-            if re.fullmatch(r"h[1-6]", tag):
-                self.kind, self.level = "heading", int(tag[1])
-            elif tag == "li":
-                self.kind = "list"
-            if "bold" in a.get("class", "").lower():
-                self.block_bold = True
-            m = FOOTNOTE_ID.match(a.get("id", ""))
-            if m and tag in ("li", "p", "div", "aside"):
-                self.note_marker = m.group(1)
+            self._block_start(tag, a)
         if tag in ("b", "strong"):
             self.bold_depth += 1
         elif tag == "sup":
@@ -150,6 +203,26 @@ class _Parser(HTMLParser):
         elif tag == "a":
             self.link = a.get("href") or None
             self.link_text = []
+
+    def _table_start(self, tag: str) -> None:
+        if tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            if not self.tables[-1]:
+                self.tables[-1].append([])
+            self.cell = []
+
+    def _block_start(self, tag: str, a: dict[str, str]) -> None:
+        self._flush()
+        if re.fullmatch(r"h[1-6]", tag):
+            self.kind, self.level = "heading", int(tag[1])
+        elif tag == "li":
+            self.kind = "list"
+        if "bold" in a.get("class", "").lower():
+            self.block_bold = True
+        m = FOOTNOTE_ID.match(a.get("id", ""))
+        if m and tag in NOTE_TAGS:
+            self.note_marker = m.group(1)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -166,16 +239,10 @@ class _Parser(HTMLParser):
         if was_hidden:
             return
         if tag == "table" and self.tables:
-            rows = self.tables.pop()
-            if self.tables:  # nested table: its text goes into the enclosing cell
-                flat = " ".join(" ".join(r) for r in rows)
-                if self.cell is not None:
-                    self.cell.append(" " + flat)
-            else:
-                self.items.append(_Item("table", rows=rows))
+            self._table_end()
             return
         if self.tables and tag in ("td", "th") and self.cell is not None:
-            text = normalise_ws(_plain("".join(self.cell)))
+            text = normalise_ws(plain("".join(self.cell)))
             self.tables[-1][-1].append(text)
             self.cell = None
             return
@@ -187,14 +254,23 @@ class _Parser(HTMLParser):
             self._end_link()
         if tag in BLOCK_TAGS and not self.tables:
             self._flush()
-            if tag in ("li", "p", "div", "aside"):
+            if tag in NOTE_TAGS:
                 self.note_marker = None
+
+    def _table_end(self) -> None:
+        rows = self.tables.pop()
+        if self.tables:  # nested table: its text goes into the enclosing cell
+            flat = " ".join(" ".join(r) for r in rows)
+            if self.cell is not None:
+                self.cell.append(" " + flat)
+        else:
+            self.items.append(_Item("table", rows=rows))
 
     def _end_link(self) -> None:
         href, text = self.link, normalise_ws("".join(self.link_text))
         self.link = None
         if href and href.startswith(("http://", "https://")) and text and text != href:
-            self._emit(LINK_MID + href + LINK_CLOSE)
+            self._emit(link(href))
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
@@ -205,10 +281,10 @@ class _Parser(HTMLParser):
         if self.link is not None:
             self.link_text.append(data)
         if self.sup_depth:
-            marker = data.strip()
+            name = data.strip()
             in_note_ref = self.link is not None and self.link.startswith("#")
-            if re.fullmatch(r"\[?\d{1,4}\]?|[*†‡]", marker) and (in_note_ref or marker):
-                self._emit(MARK_OPEN + marker.strip("[]") + MARK_CLOSE)
+            if re.fullmatch(r"\[?\d{1,4}\]?|[*†‡]", name) and (in_note_ref or name):
+                self._emit(marker(name.strip("[]")))
                 return
         if self.bold_depth and data.strip():
             self.bold_chars += len(re.sub(r"\s", "", data))
@@ -225,68 +301,75 @@ def _decode_html(data: bytes) -> tuple[str, str, bool]:
     return decode_bytes(data, declared)
 
 
-def extract_html(path: Path) -> Extraction:
+def extract_html(path: Path, layout: TextLayout | None = None) -> Extraction:
+    """Extract an ``.html``/``.htm``/``.xhtml`` file (one page)."""
+    layout = layout or TextLayout()
     path = Path(path)
     data = read_bytes(path)
     text, encoding, fallback = _decode_html(data)
     problems = [encoding_problem(path, encoding)] if fallback else []
-    parser = _Parser()
+    parser = _Parser(layout)
     try:
         parser.feed(text)
         parser.close()
     except Exception as exc:  # html.parser is lenient; anything raised means a broken file
         raise ExtractionError(path, "corrupt", f"cannot parse HTML ({exc})") from exc
     builder = BlockBuilder(str(path), lexicon=build_lexicon(text.splitlines()))
-    items = parser.items
-    # footnote definitions first, so that markers anywhere can be linked to them
-    for it in items:
-        if it.kind == "footnote":
-            note = normalise_ws(_plain(re.sub(r"^\s*\[?\d{1,4}\]?[.)]?\s*", "", it.text)))
-            note = re.sub(r"\s*[↩⤴]\s*$", "", note)
-            urls = tuple(dict.fromkeys(
-                re.findall(f"{LINK_MID}([^{LINK_CLOSE}]*){LINK_CLOSE}", it.text)
-                + find_urls(note)))
-            builder.footnotes[it.marker] = Footnote(it.marker, note, 1, urls)
-    # legal structure nests below real h1-h6 headings when the page has both
-    offset = 6 if _has_h(items) else 0
-    for i, it in enumerate(items):
-        if it.kind == "footnote":
-            continue  # kept in Extraction.footnotes only (see text.py)
-        if it.kind == "table":
-            builder.table(it.rows, 1)
-            continue
-        plain = normalise_ws(_plain(it.text))
-        if it.kind == "heading":
-            builder.heading(it.text, it.level, 1)
-            continue
-        hl = heading_level(plain) if it.kind == "paragraph" else None
-        if hl is not None and (LABEL.match(plain) or re.match(r"^[IVXLC]{1,6}\.\s", plain)):
-            builder.heading(plain, hl[0] + offset, 1)
-            continue
-        if it.kind == "paragraph" and it.bold and len(plain) <= 120 \
-                and not SENT_END.search(plain) and _followed_by_text(items, i):
-            builder.heading(plain, SUBTITLE_LEVEL + offset, 1)
-            continue
-        builder.text(it.kind, [(1, it.text)])
+    _add_footnotes(builder, parser.items)
+    _add_items(builder, parser.items, layout)
     blocks, tables, notes = builder.finish()
     if not blocks:
         raise ExtractionError(path, "no-text", "HTML has no visible text")
-    title = parser.title or next((b.text for b in blocks if b.kind == "heading"), None)
     page_text = "\n".join(b.text for b in blocks if b.kind != "footnote")
-    from .language import guess_language
-
-    body = " ".join(b.text for b in blocks if b.kind != "heading")[:20000]
     return Extraction(
-        path=str(path), format="html", title=title, pages=(PageText(1, page_text, True),),
-        blocks=tuple(blocks), footnotes=tuple(notes), tables=tuple(tables),
-        problems=tuple(problems), language=guess_language(body),
+        path=str(path),
+        format="html",
+        title=parser.title or first_heading(blocks),
+        pages=(PageText(1, page_text, True),),
+        blocks=tuple(blocks),
+        footnotes=tuple(notes),
+        tables=tuple(tables),
+        problems=tuple(problems),
+        language=body_language(blocks, layout),
     )
 
 
-def _has_h(items: list[_Item]) -> bool:
-    """Whether the page has h1-h6 headings (then legal headings nest below them)."""
-    return any(it.kind == "heading" for it in items)
+def _add_footnotes(builder: BlockBuilder, items: list[_Item]) -> None:
+    """Footnote definitions first, so that markers anywhere can be linked to them."""
+    for it in items:
+        if it.kind == "footnote":
+            note = normalise_ws(plain(re.sub(r"^\s*\[?\d{1,4}\]?[.)]?\s*", "", it.text)))
+            note = re.sub(r"\s*[↩⤴]\s*$", "", note)
+            urls = tuple(dict.fromkeys(link_urls(it.text) + find_urls(note)))
+            builder.footnotes[it.marker] = Footnote(it.marker, note, 1, urls)
 
 
-def _followed_by_text(items: list[_Item], i: int) -> bool:
-    return i + 1 < len(items) and items[i + 1].kind != "footnote"
+def _add_items(builder: BlockBuilder, items: list[_Item], layout: TextLayout) -> None:
+    """Headings, paragraphs and tables; legal structure and bold lines become headings too."""
+    # legal structure nests below real h1-h6 headings when the page has both
+    offset = 6 if any(it.kind == "heading" for it in items) else 0
+    for i, it in enumerate(items):
+        if it.kind == "footnote":
+            continue  # kept in Extraction.footnotes only (see markdown.py)
+        if it.kind == "table":
+            builder.table(it.rows, 1)
+            continue
+        visible = normalise_ws(plain(it.text))
+        if it.kind == "heading":
+            builder.heading(it.text, it.level, 1)
+            continue
+        hl = heading_level(visible, layout) if it.kind == "paragraph" else None
+        if hl is not None and (LABEL.match(visible) or re.match(r"^[IVXLC]{1,6}\.\s", visible)):
+            builder.heading(visible, hl[0] + offset, 1)
+            continue
+        followed_by_text = i + 1 < len(items) and items[i + 1].kind != "footnote"
+        if (
+            it.kind == "paragraph"
+            and it.bold
+            and len(visible) <= layout.bold_heading_max_chars
+            and not SENT_END.search(visible)
+            and followed_by_text
+        ):
+            builder.heading(visible, SUBTITLE_LEVEL + offset, 1)
+            continue
+        builder.text(it.kind, [(1, it.text)])

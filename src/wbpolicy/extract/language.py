@@ -24,20 +24,16 @@ _STOPWORDS: dict[str, frozenset[str]] = {
         "sont ce cette avec il pas"
     ),
     "nl": _words(
-        "de het een en van in is dat op te voor met zijn die niet wordt worden "
-        "ook door aan bij om"
+        "de het een en van in is dat op te voor met zijn die niet wordt worden ook door aan bij om"
     ),
     "de": _words(
         "der die das und ist zu den von mit sich des auf für nicht im dem eine "
         "ein werden wird auch bei"
     ),
     "sq": _words(
-        "dhe të në për me një që nga së është e i ka si janë do më ose mbi "
-        "kibernetike sigurisë"
+        "dhe të në për me një që nga së është e i ka si janë do më ose mbi kibernetike sigurisë"
     ),
-    "sh": _words(
-        "i u je na za se da od su koji koja koje ili kao sa iz biti će"
-    ),
+    "sh": _words("i u je na za se da od su koji koja koje ili kao sa iz biti će"),
 }
 # Croatian forms that Bosnian/Serbian (Latin) write differently
 _HR_MARKERS = _words(
