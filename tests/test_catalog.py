@@ -44,7 +44,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     good.write_bytes(b"%PDF-1.4 stand-in")
     bad.write_bytes(b"%PDF- truncated")
 
-    def fake_extract(path):
+    def fake_extract(path, **layouts):
         if Path(path).name == "broken.pdf":
             raise ExtractionError(path, "corrupt", "truncated file")
         return report(Path(path))

@@ -39,11 +39,13 @@ from wbpolicy.models import (
     Problem,
     section_str,
 )
-from wbpolicy.settings import ChunkSettings, Settings
+from wbpolicy.settings import ChunkSettings, Settings, index_settings
 from wbpolicy.text import ascii_slug
 
 if TYPE_CHECKING:
     from wbpolicy.embed import Embedder
+    from wbpolicy.extract.layout import TextLayout
+    from wbpolicy.extract.pdf.layout import PdfLayout
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +61,13 @@ def chunking_settings(settings: Settings) -> dict[str, Any]:
     from wbpolicy.extract import EXTRACTOR_VERSION
 
     c = settings.chunk
+    layouts = index_settings(settings)
     return {
         "extractor_version": EXTRACTOR_VERSION,
+        # a digest of the extraction layouts: a changed threshold re-extracts every file
+        "layouts": hashlib.sha256(
+            json.dumps([layouts["PdfLayout"], layouts["TextLayout"]], sort_keys=True).encode()
+        ).hexdigest()[:12],
         "chunker_version": CHUNKER_VERSION,
         "max_tokens": c.max_tokens,
         "min_tokens": c.min_tokens,
@@ -258,13 +265,15 @@ def _fail(writer: Writer, run_id: int, tally: _Tally, path: Path, code: str, rea
 # extraction, in parallel
 
 
-def extract_safely(path: Path) -> Extraction | ExtractionError:
+def extract_safely(
+    path: Path, pdf_layout: PdfLayout | None = None, text_layout: TextLayout | None = None
+) -> Extraction | ExtractionError:
     """Extract one file; every failure comes back as an ExtractionError value (an extractor bug
     on one odd file must not sink the whole run)."""
     from wbpolicy.extract import extract
 
     try:
-        return extract(path)
+        return extract(path, pdf_layout=pdf_layout, text_layout=text_layout)
     except ExtractionError as exc:
         return exc
     except (KeyboardInterrupt, MemoryError):
@@ -297,7 +306,7 @@ def _extractions(
     workers = _workers(settings, jobs)
     if workers <= 1:
         for job in jobs:
-            yield job, extract_safely(job.path)
+            yield job, extract_safely(job.path, settings.pdf_layout, settings.text_layout)
         return
     import multiprocessing
 
@@ -309,7 +318,10 @@ def _extractions(
         queue = iter(jobs)
         try:
             for job in queue:
-                pending.append((job, pool.submit(extract_safely, job.path)))
+                fut = pool.submit(
+                    extract_safely, job.path, settings.pdf_layout, settings.text_layout
+                )
+                pending.append((job, fut))
                 if len(pending) >= ahead:
                     yield _result(*pending.pop(0))
             while pending:

@@ -14,7 +14,11 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wbpolicy.extract.layout import TextLayout
+    from wbpolicy.extract.pdf.layout import PdfLayout
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 ENV_INDEX = "WBPOLICY_INDEX"
@@ -86,6 +90,10 @@ class Settings:
     batch_size: int = 32
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    # extraction layouts (None: the defaults); kept beside their engines in wbpolicy.extract,
+    # which is too heavy to import here
+    pdf_layout: PdfLayout | None = None
+    text_layout: TextLayout | None = None
 
     @property
     def max_tokens(self) -> int:
@@ -237,3 +245,16 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+def index_settings(settings: Settings) -> dict[str, Any]:
+    """The settings objects that shape an index, as recorded in its manifest."""
+    from wbpolicy.extract.layout import TextLayout
+    from wbpolicy.extract.pdf.layout import PdfLayout
+
+    return describe(
+        settings.chunk,
+        settings.ingest,
+        settings.pdf_layout or PdfLayout(),
+        settings.text_layout or TextLayout(),
+    )

@@ -29,7 +29,7 @@ from wbpolicy.index.writer import (
     Writer,
     now_iso,
 )
-from wbpolicy.settings import Settings
+from wbpolicy.settings import Settings, index_settings
 
 if TYPE_CHECKING:
     from wbpolicy.embed import Embedder
@@ -233,6 +233,7 @@ class Index:
             "model_id": self.model_id,
             "dimensions": self.dim,
             "chunking": self.chunking,
+            "settings": index_settings(self.settings),
             "created_at": self.store.get_meta(META_CREATED) or previous.get("created_at"),
             "updated_at": now_iso(),
             "generation": generation,
