@@ -121,7 +121,7 @@ class _Tally:
 
 
 @dataclass(frozen=True)
-class _Job:
+class Job:
     """A file that needs (re)indexing."""
 
     position: int
@@ -139,10 +139,12 @@ def ingest(
     progress: Progress | None = None,
     force: bool = False,
     metadata: MetadataLookup | None = None,
+    preparer: Preparer | None = None,
 ) -> IngestSummary:
     """Index ``paths`` (files or folders, recursive).  ``force`` re-indexes unchanged files and
     allows switching the index to another embedding model (every stored passage is re-embedded).
-    ``metadata(path, sha256)`` gives a file's known metadata (default: the corpus manifest)."""
+    ``metadata(path, sha256)`` gives a file's known metadata (default: the corpus manifest);
+    ``preparer`` does the per-document work (default: :func:`prepare_locally`)."""
     from wbpolicy.extract import iter_documents
 
     files = [Path(p) for p in iter_documents([Path(p) for p in paths])]
@@ -168,6 +170,7 @@ def ingest(
                 progress,
                 force,
                 metadata or _manifest_lookup(),
+                preparer,
             )
         except KeyboardInterrupt:
             writer.finish_run(run_id, "interrupted", tally.summary())
@@ -201,26 +204,26 @@ def _run(
     progress: Progress | None,
     force: bool,
     lookup: MetadataLookup,
+    preparer: Preparer | None = None,
 ) -> None:
     chunking = chunking_settings(settings)
     key = index_key(embedder.model_id, chunking)
     jobs = list(_jobs(writer, files, key, force, lookup, tally, run_id, progress))
-    for job, extracted in _extractions(jobs, settings):
+    for job, prepared in (preparer or prepare_locally)(jobs, embedder, settings, key):
         if progress:
             progress("document", str(job.path), job.position, len(files))
-        if isinstance(extracted, ExtractionError):
-            _fail(writer, run_id, tally, job.path, extracted.code, extracted.reason)
+        if isinstance(prepared, ExtractionError):
+            _fail(writer, run_id, tally, job.path, prepared.code, prepared.reason)
             continue
-        prepared = _prepare(job, extracted, embedder, settings.chunk, key)
         if progress:
             progress("write", str(job.path), job.position, len(files))
         writer.write_document(
             prepared, model_id=embedder.model_id, dim=embedder.dim, chunking=chunking, run_id=run_id
         )
         tally.documents += 1
-        tally.pages += len(extracted.pages)
+        tally.pages += len(prepared.extraction.pages)
         tally.passages += len(prepared.passages)
-        tally.problems.extend(extracted.problems)
+        tally.problems.extend(prepared.extraction.problems)
     if progress:
         progress("done", "", len(files), len(files))
 
@@ -234,7 +237,7 @@ def _jobs(
     tally: _Tally,
     run_id: int,
     progress: Progress | None,
-) -> Iterator[_Job]:
+) -> Iterator[Job]:
     """The files that need work, in order; unchanged ones are counted, unreadable ones failed."""
     seen: set[str] = set()
     for i, path in enumerate(files):
@@ -252,7 +255,7 @@ def _jobs(
             if progress:
                 progress("unchanged", str(path), i, len(files))
             continue
-        yield _Job(i, path, sha, doc_id, entry)
+        yield Job(i, path, sha, doc_id, entry)
 
 
 def _fail(writer: Writer, run_id: int, tally: _Tally, path: Path, code: str, reason: str) -> None:
@@ -262,7 +265,22 @@ def _fail(writer: Writer, run_id: int, tally: _Tally, path: Path, code: str, rea
 
 
 # --------------------------------------------------------------------------------------------
-# extraction, in parallel
+# preparing documents: extraction in parallel, the rest in this process
+
+Prepared = tuple[Job, PreparedDocument | ExtractionError]
+# (jobs, embedder, settings, index key) -> prepared documents, in any order; the one writer
+# writes each as it comes.  Another implementation may fan the work out to other machines.
+Preparer = Callable[[list[Job], "Embedder", Settings, str], Iterator[Prepared]]
+
+
+def prepare_locally(
+    jobs: list[Job], embedder: Embedder, settings: Settings, key: str
+) -> Iterator[Prepared]:
+    for job, extracted in _extractions(jobs, settings):
+        if isinstance(extracted, ExtractionError):
+            yield job, extracted
+        else:
+            yield job, prepare(job, extracted, embedder, settings.chunk, key)
 
 
 def extract_safely(
@@ -283,7 +301,7 @@ def extract_safely(
         return ExtractionError(path, "corrupt", f"could not be read: {type(exc).__name__}: {exc}")
 
 
-def _workers(settings: Settings, jobs: list[_Job]) -> int:
+def _workers(settings: Settings, jobs: list[Job]) -> int:
     """Worker processes worth starting: PDFs are what is slow to extract."""
     pdf_bytes = sum(_size(j.path) for j in jobs if j.path.suffix.lower() == ".pdf")
     if len(jobs) < 2 or pdf_bytes < settings.ingest.parallel_min_bytes:
@@ -300,8 +318,8 @@ def _size(path: Path) -> int:
 
 
 def _extractions(
-    jobs: list[_Job], settings: Settings
-) -> Iterator[tuple[_Job, Extraction | ExtractionError]]:
+    jobs: list[Job], settings: Settings
+) -> Iterator[tuple[Job, Extraction | ExtractionError]]:
     """Extractions in job order; with several files, computed ahead in worker processes."""
     workers = _workers(settings, jobs)
     if workers <= 1:
@@ -314,7 +332,7 @@ def _extractions(
     ctx = multiprocessing.get_context("spawn")
     ahead = max(workers, settings.ingest.prefetch)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        pending: list[tuple[_Job, Future[Extraction | ExtractionError]]] = []
+        pending: list[tuple[Job, Future[Extraction | ExtractionError]]] = []
         queue = iter(jobs)
         try:
             for job in queue:
@@ -332,8 +350,8 @@ def _extractions(
 
 
 def _result(
-    job: _Job, fut: Future[Extraction | ExtractionError]
-) -> tuple[_Job, Extraction | ExtractionError]:
+    job: Job, fut: Future[Extraction | ExtractionError]
+) -> tuple[Job, Extraction | ExtractionError]:
     try:
         return job, fut.result()
     except Exception as exc:  # noqa: BLE001 - a worker that died takes only its own file
@@ -369,7 +387,7 @@ def _doc_id(writer: Writer, path: Path, manifest_id: str | None, seen: set[str])
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 
 
-def document_metadata(job: _Job, extraction: Extraction) -> Document:
+def document_metadata(job: Job, extraction: Extraction) -> Document:
     entry = job.entry
     title = (getattr(entry, "title", None) or extraction.title or job.path.stem).strip()
     kind = getattr(entry, "kind", None)
@@ -401,9 +419,10 @@ def document_metadata(job: _Job, extraction: Extraction) -> Document:
 # per-document work outside the transaction
 
 
-def _prepare(
-    job: _Job, extraction: Extraction, embedder: Embedder, c: ChunkSettings, key: str
+def prepare(
+    job: Job, extraction: Extraction, embedder: Embedder, c: ChunkSettings, key: str
 ) -> PreparedDocument:
+    """Chunk, tag and embed one extracted document (no index access: runs anywhere)."""
     from wbpolicy.enrich.classify import passage_countries
 
     doc = document_metadata(job, extraction)
