@@ -208,3 +208,26 @@ def test_citation_linker_is_per_index(tmp_path: Path) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_python_api_in_five_lines(tmp_path: Path) -> None:
+    import wbpolicy
+    from tiny_index import build_tiny_index
+
+    build_tiny_index(tmp_path).close()
+    index = wbpolicy.open_index(tmp_path, model="hash:64")
+    try:
+        hits = index.search("KOS-CERT", top_k=2, mode="lexical").hits
+        assert hits and hits[0].doc_id == "report"
+        assert wbpolicy.search(index, "KOS-CERT", top_k=1, mode="lexical").hits[0] == hits[0]
+        answer = index.ask("Which unit is Kosovo's national CERT?")
+        assert "Question:" in wbpolicy.format_answer(answer)
+    finally:
+        index.close()
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "wbpolicy", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "Usage:" in out.stdout and "search" in out.stdout

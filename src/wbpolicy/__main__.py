@@ -1,0 +1,5 @@
+"""``python -m wbpolicy``: the command line."""
+
+from wbpolicy.cli import main
+
+main()
