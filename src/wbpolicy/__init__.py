@@ -8,6 +8,10 @@ The package is a library first::
     for hit in index.search("KOS-CERT national CERT", top_k=3).hits:
         print(hit.title, hit.page, hit.section, hit.text[:80])
     print(wbpolicy.format_answer(index.ask("Has Albania set up a national CERT?")))
+    index.ingest(["my-strategy.pdf"])  # an index opened with readonly=False
+
+(``wbpolicy.search`` and ``wbpolicy.ingest`` are the packages of those stages; their functions are
+``wbpolicy.search.search`` and ``wbpolicy.ingest.ingest``.)
 
 Each pipeline stage is a package that takes and returns the frozen dataclasses in
 :mod:`wbpolicy.models` (see docs/ARCHITECTURE.md).  Importing ``wbpolicy`` is cheap: heavy
@@ -30,8 +34,6 @@ from wbpolicy.errors import (
 if TYPE_CHECKING:
     from wbpolicy.answer import Answer, Brief, Matrix
     from wbpolicy.index import Index
-    from wbpolicy.models import IngestSummary
-    from wbpolicy.search import SearchResult
 
 __version__ = "0.1.0"
 
@@ -44,28 +46,6 @@ def open_index(
     from wbpolicy.settings import load_settings
 
     return Index.open(load_settings(index_dir=index_dir, model=model), readonly=readonly)
-
-
-def ingest(
-    paths: list[str | Path] | str | Path,
-    index_dir: str | Path | None = None,
-    *,
-    model: str | None = None,
-    **options: Any,
-) -> IngestSummary:
-    """Index files or folders; see :func:`wbpolicy.ingest.ingest` for the options."""
-    from wbpolicy.ingest import ingest as run
-    from wbpolicy.settings import load_settings
-
-    items = [paths] if isinstance(paths, str | Path) else list(paths)
-    return run(items, load_settings(index_dir=index_dir, model=model), **options)
-
-
-def search(index: Index, query: str, **options: Any) -> SearchResult:
-    """Cited passages for ``query``; see :func:`wbpolicy.search.search`."""
-    from wbpolicy.search import search as run
-
-    return run(index, query, **options)
 
 
 def ask(index: Index, question: str, **options: Any) -> Answer:
@@ -106,8 +86,6 @@ __all__ = [
     "ask",
     "brief",
     "format_answer",
-    "ingest",
     "matrix",
     "open_index",
-    "search",
 ]

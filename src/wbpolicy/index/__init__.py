@@ -32,8 +32,11 @@ from wbpolicy.index.writer import (
 from wbpolicy.settings import Settings, index_settings
 
 if TYPE_CHECKING:
+    from wbpolicy.answer import Answer, Brief, Matrix
     from wbpolicy.embed import Embedder
     from wbpolicy.index.vectors import VectorIndex
+    from wbpolicy.models import IngestSummary
+    from wbpolicy.search import SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,37 @@ class Index:
         if self.readonly:
             raise ValueError("index opened read-only")
         return Writer(self.store)
+
+    # -- the library's verbs, for ``wbpolicy.open_index().search(...)`` ----------------------
+    def search(self, query: str, **options: Any) -> SearchResult:
+        from wbpolicy.search import search
+
+        return search(self, query, **options)
+
+    def ask(self, question: str, **options: Any) -> Answer:
+        from wbpolicy.answer import ask
+
+        return ask(self, question, **options)
+
+    def brief(self, topic: str, **options: Any) -> Brief:
+        from wbpolicy.answer import brief
+
+        return brief(self, topic, **options)
+
+    def matrix(self, **options: Any) -> Matrix:
+        from wbpolicy.answer import matrix
+
+        return matrix(self, **options)
+
+    def ingest(self, paths: list[str | Path], **options: Any) -> IngestSummary:
+        """Index files or folders into this index (see :func:`wbpolicy.ingest.ingest`)."""
+        from wbpolicy.ingest import ingest
+
+        summary = ingest([Path(p) for p in paths], self.settings, **options)
+        self._vectors = None  # the next search loads what ingest wrote
+        self._manifest = None
+        self.cache.clear()
+        return summary
 
     # -- lazy parts ----------------------------------------------------------------------------
     @property
