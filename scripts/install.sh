@@ -16,3 +16,6 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.wbpolicy-installed-*
   touch "$stamp"
 fi
+# The ONNX model that serves embeddings is exported locally from the bundled model (never
+# downloaded), once per model version; later runs only verify the cached files.
+HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 .venv/bin/python -m wbpolicy.embed.export --export --quiet >&2

@@ -155,6 +155,7 @@ def ingest(
 
             embedder = load_embedder(settings.model, batch_size=settings.batch_size)
         _check_or_switch_model(index, embedder, force, settings)
+        index.embedder = embedder  # the manifest records what produced the vectors
         writer = index.writer
         run_id = writer.start_run()
         tally = _Tally()

@@ -268,6 +268,12 @@ class Index:
             "dimensions": self.dim,
             "chunking": self.chunking,
             "settings": index_settings(self.settings),
+            # what produced the vectors (backend, precision, the ONNX file's sha256 ...)
+            "embedder": (
+                self._embedder.describe()
+                if self._embedder is not None and hasattr(self._embedder, "describe")
+                else previous.get("embedder")
+            ),
             "created_at": self.store.get_meta(META_CREATED) or previous.get("created_at"),
             "updated_at": now_iso(),
             "generation": generation,
