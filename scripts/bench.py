@@ -1,12 +1,18 @@
 #!/usr/bin/env python
-"""Benchmark wbpolicy on the shared corpus and print the figures quoted in the README.
+"""Benchmark wbpolicy on the shared corpus: the torch and the ONNX embedding paths side by side,
+on the same machine, in one run.
 
-    .venv/bin/python scripts/bench.py [--corpus ../shared/corpus] [--index /tmp/wbp-bench] [--reuse]
+    .venv/bin/python scripts/bench.py [--corpus ../shared/corpus] [--work /tmp/wbp-bench]
+        [--paths onnx=bundled:all-MiniLM-L6-v2,torch=st:bundled:all-MiniLM-L6-v2]
+        [--runs 5] [--reuse] [--json]
 
-Measures: extraction alone (pages/s), end-to-end ingest (pages/s, wall time), embedding
-(passages/s), tagging (sentences/s), index size, search latency (warm in-process median/p95 and
-cold process), ask latency (warm and cold).  Progress goes to stderr, the figures to stdout
-(``--json`` for one JSON object).
+For each path: whole-corpus ingest from scratch (wall, CPU, peak RSS; a subprocess each), the
+unchanged re-ingest, embedding throughput (passages/s on 512 stored passages), cold `search`
+and `ask` processes (medians of ``--runs``; wall and CPU), warm in-process search/ask, and the
+retrieval figures (Recall@5, MRR@10 per mode on the dev and own query sets) and ask figures.
+The same cold-process figures for a lexical-only search (`--mode lexical`: BM25 over SQLite
+FTS5, no model) and for `python -c pass` give the floor a cold process cannot go below.
+Progress goes to stderr, figures to stdout.
 """
 
 from __future__ import annotations
@@ -14,18 +20,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+EXE = str(REPO / ".venv" / "bin" / "wbpolicy")
 QUERIES = [
     "state of cybersecurity skills, training and awareness in Kosovo",
     "SEENSA membership",
@@ -41,134 +50,113 @@ QUESTIONS = [
     "Has Albania set up a national CERT?",
     "What does Montenegro's strategy say about education and training?",
 ]
+QUERY_SETS = {
+    "dev": REPO.parent / "shared" / "eval" / "dev_queries.jsonl",
+    "own": REPO / "eval" / "queries_extra.jsonl",
+    "dev2": REPO.parent / "shared" / "eval" / "dev2_queries.jsonl",
+}
 
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
-def bench_extraction(corpus: Path) -> dict:
-    from wbpolicy.errors import ExtractionError
-    from wbpolicy.extract import extract, iter_documents
-
-    pages = 0
-    pdf_pages = 0
-    pdf_seconds = 0.0
+def timed(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Wall and CPU seconds and peak RSS (MB) of one subprocess."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    failed = []
-    for path in iter_documents([corpus]):
-        t = time.perf_counter()
-        try:
-            ex = extract(path)
-        except ExtractionError as exc:
-            failed.append(f"{path.name}: {exc.code}")
-            continue
-        dt = time.perf_counter() - t
-        pages += len(ex.pages)
-        if path.suffix.lower() == ".pdf":
-            pdf_pages += len(ex.pages)
-            pdf_seconds += dt
-    total = time.perf_counter() - t0
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
-        "extract_seconds": round(total, 1),
-        "extract_pages": pages,
-        "extract_pages_per_s": round(pages / total, 1),
-        "pdf_pages_per_s": round(pdf_pages / pdf_seconds, 1) if pdf_seconds else None,
-        "extract_failed": failed,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "peak_rss_mb": after.ru_maxrss // 1024,
     }
 
 
-def bench_ingest(corpus: Path, index_dir: Path, reuse: bool) -> dict:
-    from wbpolicy.ingest import ingest
-    from wbpolicy.settings import load_settings
+def median_of(runs: int, cmd: list[str], env: dict[str, str]) -> dict[str, float]:
+    got = [timed(cmd, env) for _ in range(runs)]
+    return {k: round(statistics.median(g[k] for g in got), 2) for k in ("wall_s", "cpu_s")}
 
-    settings = load_settings(index_dir=index_dir)
+
+def bench_path(
+    name: str, spec: str, corpus: Path, work: Path, runs: int, reuse: bool
+) -> dict[str, Any]:
+    index_dir = work / name
+    env = {**os.environ, "WBPOLICY_INDEX": str(index_dir), "WBPOLICY_MODEL": spec}
+    out: dict[str, Any] = {"model": spec}
     if index_dir.exists() and not reuse:
         shutil.rmtree(index_dir)
-    t0 = time.perf_counter()
-    summary = ingest([corpus], settings)
-    wall = time.perf_counter() - t0
-    size = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file())
-    return {
-        "ingest_seconds": round(wall, 1),
-        "ingest_documents": summary.documents,
-        "ingest_pages": summary.pages,
-        "ingest_passages": summary.passages,
-        "ingest_problems": len(summary.problems),
-        "ingest_pages_per_s": round(summary.pages / wall, 1) if summary.pages else None,
-        "index_bytes": size,
-    }
+    log(f"[{name}] ingest from scratch ...")
+    out["ingest"] = timed([EXE, "corpus", "import", str(corpus), "-q"], env)
+    log(f"[{name}] unchanged re-ingest ...")
+    out["reingest_unchanged"] = timed([EXE, "corpus", "import", str(corpus), "-q"], env)
+    log(f"[{name}] cold search / ask ({runs} runs each) ...")
+    out["cold_search"] = median_of(runs, [EXE, "search", QUERIES[0], "--json"], env)
+    out["cold_ask"] = median_of(runs, [EXE, "ask", QUESTIONS[0], "--json"], env)
+    log(f"[{name}] in-process figures ...")
+    out.update(in_process(index_dir, spec))
+    return out
 
 
-def bench_embed_and_tag(index_dir: Path) -> dict:
-    from wbpolicy.enrich.tag import get_tagger
+def in_process(index_dir: Path, spec: str) -> dict[str, Any]:
+    from wbpolicy.evaluation.ask import evaluate_ask
+    from wbpolicy.evaluation.retrieval import evaluate, load_queries
     from wbpolicy.index import Index
     from wbpolicy.settings import load_settings
-    from wbpolicy.text import split_sentences
 
-    index = Index.open(load_settings(index_dir=index_dir), readonly=True)
-    texts = [r[0] for r in index.store.conn.execute("SELECT text FROM passages ORDER BY id")]
-    sample = texts[:1000]
-    emb = index.embedder
-    emb.embed(sample[:8], kind="passage")  # warm-up
+    index = Index.open(load_settings(index_dir=index_dir, model=spec), readonly=True)
+    texts = index.reader.passage_texts(512)
+    index.embedder.embed(texts[:8], kind="passage")
     t0 = time.perf_counter()
-    emb.embed(sample, kind="passage")
-    embed_s = time.perf_counter() - t0
-    tagger = get_tagger()
-    tagger.tag_many(texts[:20])
-    n_sent = sum(len(split_sentences(t)) for t in texts)
-    t0 = time.perf_counter()
-    tagger.tag_many(texts)
-    tag_s = time.perf_counter() - t0
-    return {
-        "embed_passages_per_s": round(len(sample) / embed_s, 1),
-        "tag_sentences_per_s": round(n_sent / tag_s, 1),
-        "tag_passages": len(texts),
-    }
-
-
-def bench_queries(index_dir: Path) -> dict:
-    from wbpolicy.answer import ask
-    from wbpolicy.index import Index
-    from wbpolicy.search import search
-    from wbpolicy.settings import load_settings
-
-    index = Index.open(load_settings(index_dir=index_dir), readonly=True)
-    search(index, "warm-up", top_k=10)
+    index.embedder.embed(texts, kind="passage")
+    out: dict[str, Any] = {"embed_passages_per_s": round(len(texts) / (time.perf_counter() - t0))}
+    index.search("warm-up", top_k=10)
     warm = []
     for _ in range(5):
         for q in QUERIES:
             t0 = time.perf_counter()
-            search(index, q, top_k=10)
+            index.search(q, top_k=10)
             warm.append((time.perf_counter() - t0) * 1000)
     ask_warm = []
     for q in QUESTIONS:
         t0 = time.perf_counter()
-        ask(index, q)
+        index.ask(q)
         ask_warm.append((time.perf_counter() - t0) * 1000)
-    env = {**os.environ, "WBPOLICY_INDEX": str(index_dir)}
-    exe = str(REPO / ".venv" / "bin" / "wbpolicy")
+    out["warm_search_ms_p50"] = round(statistics.median(warm), 1)
+    out["warm_ask_ms_p50"] = round(statistics.median(ask_warm), 1)
+    retrieval = {}
+    for name, path in QUERY_SETS.items():
+        if path.is_file():
+            report = evaluate(index, load_queries(path))
+            retrieval[name] = {
+                m: {"R@5": round(r.recall.get(5, 0), 3), "MRR@10": round(r.mrr, 3)}
+                for m, r in report.overall.items()
+            }
+    out["retrieval"] = retrieval
+    rep = evaluate_ask(index, REPO / "eval" / "ask_questions.jsonl")
+    out["ask"] = {
+        "country": rep.country_accuracy,
+        "gold_quoted": rep.gold_recall,
+        "abstention": rep.abstention_accuracy,
+    }
+    out["index_mb"] = round(
+        sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file()) / 2**20, 1
+    )
+    index.close()
+    return out
 
-    def cold(args: list[str]) -> float:
-        t0 = time.perf_counter()
-        subprocess.run([exe, *args], env=env, check=True, capture_output=True)
-        return round(time.perf_counter() - t0, 2)
 
-    t0 = time.perf_counter()
-    subprocess.run([exe, "--help"], env=env, check=True, capture_output=True)
-    help_s = time.perf_counter() - t0
+def floors(work: Path, runs: int, index_name: str) -> dict[str, Any]:
+    env = {**os.environ, "WBPOLICY_INDEX": str(work / index_name)}
     return {
-        "search_warm_ms_median": round(statistics.median(warm), 1),
-        "search_warm_ms_p95": round(pct(warm, 0.95), 1),
-        "search_cold_s": cold(["search", QUERIES[0], "--json"]),
-        "ask_warm_ms_median": round(statistics.median(ask_warm), 1),
-        "ask_cold_s": cold(["ask", QUESTIONS[0], "--json"]),
-        "help_s": round(help_s, 2),
+        "python_startup": median_of(runs, [sys.executable, "-c", "pass"], env),
+        "help": median_of(runs, [EXE, "--help"], env),
+        "cold_lexical_search": median_of(
+            runs, [EXE, "search", QUERIES[0], "--mode", "lexical", "--json"], env
+        ),
     }
 
 
@@ -177,28 +165,24 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
-    ap.add_argument("--index", type=Path, default=Path("/tmp/wbpolicy-bench"))
+    ap.add_argument("--work", type=Path, default=Path("/tmp/wbp-bench"))
     ap.add_argument(
-        "--reuse", action="store_true", help="Keep an existing index (skip unchanged files)."
+        "--paths", default="onnx=bundled:all-MiniLM-L6-v2,torch=st:bundled:all-MiniLM-L6-v2"
     )
-    ap.add_argument("--skip-extract", action="store_true")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--reuse", action="store_true", help="keep existing indexes")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    figures: dict = {}
-    if not args.skip_extract:
-        log("extraction alone ...")
-        figures.update(bench_extraction(args.corpus))
-    log("ingest end to end ...")
-    figures.update(bench_ingest(args.corpus, args.index, args.reuse))
-    log("embedding and tagging ...")
-    figures.update(bench_embed_and_tag(args.index))
-    log("search and ask latency ...")
-    figures.update(bench_queries(args.index))
+    paths = dict(p.split("=", 1) for p in args.paths.split(","))
+    figures: dict[str, Any] = {"cpus": os.cpu_count()}
+    for name, spec in paths.items():
+        figures[name] = bench_path(name, spec, args.corpus, args.work, args.runs, args.reuse)
+    figures["floors"] = floors(args.work, args.runs, next(iter(paths)))
     if args.json:
         print(json.dumps(figures, indent=2))
-    else:
-        for key, value in figures.items():
-            print(f"{key:<26} {value}")
+        return
+    for key, value in figures.items():
+        print(f"{key}: {json.dumps(value)}")
 
 
 if __name__ == "__main__":

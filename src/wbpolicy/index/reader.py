@@ -74,6 +74,11 @@ class Reader:
             return None
         return int(row[0])
 
+    def passage_texts(self, limit: int) -> list[str]:
+        """The first ``limit`` stored passage texts (benchmarks, samples)."""
+        rows = self.conn.execute("SELECT text FROM passages ORDER BY id LIMIT ?", (limit,))
+        return [r[0] for r in rows]
+
     def passage_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0] or 0)
 
