@@ -3,6 +3,8 @@
 # has not changed since the last successful install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# System packages from Debian (Chromium for the browser test), only when missing.
+bash scripts/install_system.sh
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   echo "creating .venv with $($PY --version)" >&2

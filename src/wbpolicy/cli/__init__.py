@@ -7,7 +7,7 @@ failures (:class:`wbpolicy.errors.WbpolicyError`) exit 1 with a one-line message
 
 from __future__ import annotations
 
-from wbpolicy.cli import entities_cmd, query
+from wbpolicy.cli import entities_cmd, query, serve_cmd
 from wbpolicy.cli.main import main
 
 for _command in (
@@ -18,6 +18,8 @@ for _command in (
     query.eval_cmd,
     entities_cmd.tag,
     entities_cmd.entities,
+    serve_cmd.serve,
+    serve_cmd.mcp_cmd,
 ):
     main.add_command(_command)
 
