@@ -16,9 +16,12 @@ from wbpolicy.errors import WbpolicyError
 def test_hash_embedder_is_deterministic_normalised_and_similarity_aware():
     e = load_embedder("hash:64")
     assert isinstance(e, HashEmbedder) and e.dim == 64 and e.model_id == "hash:64"
-    texts = ["national cyber security strategy of Serbia",
-             "Serbia national cyber security strategy",
-             "fishing quotas in the Baltic sea", ""]
+    texts = [
+        "national cyber security strategy of Serbia",
+        "Serbia national cyber security strategy",
+        "fishing quotas in the Baltic sea",
+        "",
+    ]
     v = e.embed(texts, "passage")
     assert v.dtype == np.float32 and v.shape == (4, 64)
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
@@ -47,8 +50,9 @@ def test_bundled_token_counting_does_not_import_torch():
         " 'torch' in sys.modules)\n"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.split()
     assert out[:3] == [BUNDLED_MODEL_ID, "384", "256"]
     assert int(out[3]) >= 6 and out[4] == "False"
 
@@ -56,8 +60,14 @@ def test_bundled_token_counting_does_not_import_torch():
 @pytest.mark.model
 def test_bundled_model_embeds_offline():
     e = load_embedder("bundled:all-MiniLM-L6-v2")
-    v = e.embed(["national cybersecurity strategy", "cyber security strategy of the state",
-                 "recipe for apple pie"], "passage")
+    v = e.embed(
+        [
+            "national cybersecurity strategy",
+            "cyber security strategy of the state",
+            "recipe for apple pie",
+        ],
+        "passage",
+    )
     assert v.shape == (3, 384) and v.dtype == np.float32
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     assert float(v[0] @ v[1]) > float(v[0] @ v[2]) + 0.2
