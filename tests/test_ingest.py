@@ -273,3 +273,32 @@ def test_model_mismatch_is_refused_unless_forced(tmp_path, settings):
     with Index.open(settings.with_(model="hash:32")) as index:
         assert index.model_id == "hash:32" and index.vectors.dim == 32
     consistency(settings.with_(model="hash:32"))
+
+
+def test_an_unchanged_bad_file_is_reported_without_being_read_again(
+    tmp_path, settings, monkeypatch
+):
+    import wbpolicy.extract
+
+    folder = tmp_path / "bad"
+    write_docs(folder, {"good": TOPICS["alpha"]})
+    broken = folder / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 truncated")
+    first = ingest([folder], settings)
+    assert [Path(p).name for p in first.failed] == ["broken.pdf"]
+    calls: list[str] = []
+    real = wbpolicy.extract.extract
+
+    def counting(path, **kw):
+        calls.append(Path(path).name)
+        return real(path, **kw)
+
+    monkeypatch.setattr(wbpolicy.extract, "extract", counting)
+    again = ingest([folder], settings)
+    assert calls == [] and again.unchanged == 1
+    assert [(Path(p.path).name, p.code) for p in again.problems] == [
+        ("broken.pdf", first.problems[0].code)
+    ]
+    broken.write_bytes(b"%PDF-1.4 still truncated, other bytes")
+    ingest([folder], settings)
+    assert calls == ["broken.pdf"]

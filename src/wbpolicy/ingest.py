@@ -180,7 +180,16 @@ def _run(
         if progress:
             progress("document", str(job.path), job.position, len(files))
         if isinstance(prepared, ExtractionError):
-            _fail(writer, run_id, tally, job.path, prepared.code, prepared.reason)
+            _fail(
+                writer,
+                run_id,
+                tally,
+                job.path,
+                prepared.code,
+                prepared.reason,
+                sha256=job.sha256,
+                index_key=key,
+            )
             continue
         if progress:
             progress("write", str(job.path), job.position, len(files))
@@ -222,13 +231,19 @@ def _jobs(
             if progress:
                 progress("unchanged", str(path), i, len(files))
             continue
+        failed = None if force else writer.known_failure(str(path.resolve()), sha, key)
+        if failed is not None:  # the same bytes failed before: report, do not read again
+            _fail(writer, run_id, tally, path, *failed, sha256=sha, index_key=key)
+            continue
         yield Job(i, path, sha, doc_id, entry)
 
 
-def _fail(writer: Writer, run_id: int, tally: _Tally, path: Path, code: str, reason: str) -> None:
+def _fail(
+    writer: Writer, run_id: int, tally: _Tally, path: Path, code: str, reason: str, **known: str
+) -> None:
     tally.problems.append(Problem(path=str(path), code=code, message=reason, fatal=True))
     tally.failed.append(str(path))
-    writer.record_failure(run_id, str(path), code, reason)
+    writer.record_failure(run_id, str(path), code, reason, **known)
 
 
 # --------------------------------------------------------------------------------------------

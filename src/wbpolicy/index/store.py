@@ -153,6 +153,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (doc_pk, entity_id)
     );
     """,
+    # 4: files that could not be indexed, by content and index key, so an unchanged re-ingest
+    # reports them again without reading them again
+    """
+    CREATE TABLE failures (
+        path TEXT PRIMARY KEY,                -- absolute path
+        sha256 TEXT NOT NULL,
+        index_key TEXT NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL
+    );
+    """,
 ]
 
 

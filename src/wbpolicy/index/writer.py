@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wbpolicy.index.store import Store
@@ -91,9 +92,32 @@ class Writer:
             (status, now_iso(), json.dumps(data, ensure_ascii=False), run_id),
         )
 
-    def record_failure(self, run_id: int, path: str, code: str, reason: str) -> None:
-        """One current record per failing path; an autocommit pair, no generation bump."""
+    def known_failure(self, path: str, sha256: str, index_key: str) -> tuple[str, str] | None:
+        """(code, message) when this very file already failed under this index key."""
+        row = self.conn.execute(
+            "SELECT code, message FROM failures WHERE path = ? AND sha256 = ? AND index_key = ?",
+            (path, sha256, index_key),
+        ).fetchone()
+        return (row["code"], row["message"]) if row else None
+
+    def record_failure(
+        self,
+        run_id: int,
+        path: str,
+        code: str,
+        reason: str,
+        *,
+        sha256: str | None = None,
+        index_key: str | None = None,
+    ) -> None:
+        """One current record per failing path; autocommit statements, no generation bump."""
         self.conn.execute("BEGIN")
+        if sha256 and index_key:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO failures(path, sha256, index_key, code, message) "
+                "VALUES(?, ?, ?, ?, ?)",
+                (str(Path(path).resolve()), sha256, index_key, code, reason),
+            )
         self.conn.execute("DELETE FROM problems WHERE doc_pk IS NULL AND path = ?", (path,))
         self.conn.execute(
             "INSERT INTO problems(run_id, doc_pk, path, code, message, pages, fatal) "
@@ -109,6 +133,7 @@ class Writer:
         """Replace the document's previous version, all of it in one transaction."""
         with self.store.transaction() as conn:
             delete_document(conn, d.doc.doc_id)
+            conn.execute("DELETE FROM failures WHERE path = ?", (d.doc.path,))
             conn.execute("DELETE FROM problems WHERE doc_pk IS NULL AND path = ?", (d.doc.path,))
             doc_pk = self._insert_document(conn, d)
             self._insert_extraction(conn, doc_pk, d.extraction, run_id)
