@@ -114,3 +114,20 @@ class WordPieces:
     def count_many(self, texts: Sequence[str]) -> list[int]:
         encs = self.counting.encode_batch(list(texts), add_special_tokens=False)
         return [len(e.ids) for e in encs]
+
+
+class CountsWordPieces:
+    """Word-piece counting with the model's own tokenizer, for embedders that hold a
+    :class:`WordPieces` as ``self._pieces``."""
+
+    _pieces: WordPieces
+
+    @property
+    def tokenizer(self) -> Any:  # the ``tokenizers.Tokenizer`` that counts (no truncation)
+        return self._pieces.counting
+
+    def count_tokens(self, text: str) -> int:
+        return self._pieces.count(text)
+
+    def count_tokens_many(self, texts: Sequence[str]) -> list[int]:
+        return self._pieces.count_many(texts)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wbpolicy.embed.common import WordPieces, read_model_config
+from wbpolicy.embed.common import CountsWordPieces, WordPieces, read_model_config
 from wbpolicy.embed.export import (
     MANIFEST,
     MODEL_FILE,
@@ -48,7 +48,7 @@ __all__ = ["OnnxEmbedder", "onnx_runtime_available", "open_session"]
 # the embedder
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(CountsWordPieces):
     """An exported sentence-transformers model run by ONNX Runtime on CPU.
 
     Either built on a source model directory (:meth:`from_source`: the export is looked up in
@@ -119,17 +119,6 @@ class OnnxEmbedder:
         )
         emb._manifest = manifest
         return emb
-
-    # -- tokens --------------------------------------------------------------------------------
-    @property
-    def tokenizer(self) -> Any:  # the ``tokenizers.Tokenizer`` that counts (no truncation)
-        return self._pieces.counting
-
-    def count_tokens(self, text: str) -> int:
-        return self._pieces.count(text)
-
-    def count_tokens_many(self, texts: Sequence[str]) -> list[int]:
-        return self._pieces.count_many(texts)
 
     # -- the model -----------------------------------------------------------------------------
     def _resolve(self) -> Path:

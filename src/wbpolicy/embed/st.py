@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wbpolicy.embed.common import WordPieces, read_model_config
+from wbpolicy.embed.common import CountsWordPieces, WordPieces, read_model_config
 from wbpolicy.embed.protocol import EmbedSettings, Kind
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 MAX_THREADS = 4
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(CountsWordPieces):
     """A sentence-transformers model on CPU."""
 
     def __init__(
@@ -46,16 +46,6 @@ class SentenceTransformerEmbedder:
         self.max_tokens = config.max_seq_length
         self._pieces = WordPieces(self.model_dir / "tokenizer.json", self.max_tokens)
         self._model: Any = None
-
-    @property
-    def tokenizer(self) -> Any:  # the ``tokenizers.Tokenizer`` that counts (no truncation)
-        return self._pieces.counting
-
-    def count_tokens(self, text: str) -> int:
-        return self._pieces.count(text)
-
-    def count_tokens_many(self, texts: Sequence[str]) -> list[int]:
-        return self._pieces.count_many(texts)
 
     def describe(self) -> dict[str, Any]:
         return {
