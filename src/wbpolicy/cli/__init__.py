@@ -7,7 +7,7 @@ failures (:class:`wbpolicy.errors.WbpolicyError`) exit 1 with a one-line message
 
 from __future__ import annotations
 
-from wbpolicy.cli import entities_cmd, query, serve_cmd
+from wbpolicy.cli import entities_cmd, index_cmd, query, serve_cmd
 from wbpolicy.cli.main import main
 
 for _command in (
@@ -20,6 +20,7 @@ for _command in (
     entities_cmd.entities,
     serve_cmd.serve,
     serve_cmd.mcp_cmd,
+    index_cmd.index_group,
 ):
     main.add_command(_command)
 
