@@ -105,8 +105,9 @@ def test_ingest_search_docs_show_remove_roundtrip(tmp_path: Path, small_corpus: 
     runner = CliRunner()
     base = ["--index", str(tmp_path / "idx"), "--model", "hash:64"]
     r = runner.invoke(main, [*base, "ingest", "-q", "--json", str(small_corpus)])
-    assert r.exit_code == 0, r.output
-    summary = json.loads(r.output)
+    assert r.exit_code == 1, r.output  # the good files went in; the status says two did not
+    assert r.stderr.strip() == "Error: 2 files not indexed (listed above); 2 indexed or unchanged"
+    summary = json.loads(r.stdout)
     assert summary["documents"] == 2
     bad = {Path(p["path"]).name: p["code"] for p in summary["problems"] if p["fatal"]}
     assert bad == {"broken.pdf": "corrupt", "notes.docx": "unsupported"}
@@ -157,7 +158,7 @@ def test_search_refuses_index_built_with_another_model(tmp_path: Path, small_cor
     r = runner.invoke(
         main, ["--index", idx, "--model", "hash:64", "ingest", "-q", str(small_corpus)]
     )
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1 and "2 indexed" in r.output, r.output  # two bad files reported
     r = runner.invoke(main, ["--index", idx, "--model", "hash:32", "search", "partnership"])
     assert r.exit_code == 1
     assert "model" in r.output
@@ -171,4 +172,6 @@ def test_ingest_exits_1_when_no_file_could_be_indexed(tmp_path: Path) -> None:
     )
     assert r.exit_code == 1
     assert f"{bad}: corrupt" in r.output
-    assert r.output.strip().splitlines()[-1] == "Error: no file could be indexed (1 reported above)"
+    assert r.output.strip().splitlines()[-1] == (
+        "Error: 1 file not indexed (listed above); 0 indexed or unchanged"
+    )

@@ -5,8 +5,8 @@ public source URL where there is one); the documents themselves are not committe
 generated from the workplace's ``../shared/corpus/MANIFEST.json`` by
 ``scripts/build_corpus_manifest.py``.
 
-* :meth:`CorpusManifest.lookup` recognises a file by content hash (then by file name), so ingest
-  can label documents with a known kind/country/year.
+* :meth:`CorpusManifest.lookup` recognises a file by its content hash, so ingest can label
+  documents with a known kind/country/year (a same-named file with other bytes is not that one).
 * :func:`import_corpus` checks which manifest documents a folder holds, and whether they are
   intact (same sha256).
 * :func:`fetch` downloads documents that have a public URL.  Offline (no route to the host for
@@ -95,16 +95,18 @@ class CorpusManifest:
         return cls(tuple(_entry_from_json(d) for d in items), path)
 
     def lookup(self, path: Path | str, sha256: str | None = None) -> ManifestEntry | None:
-        """The entry for a file: by content hash first, then by file name."""
-        if sha256:
-            for e in self.entries:
-                if e.sha256 == sha256:
-                    return e
-        name = Path(path).name
-        for e in self.entries:
-            if e.name == name:
-                return e
-        return None
+        """The entry for a file, recognised by its content hash only: a file that merely shares
+        a corpus document's name (a draft, an edited copy) is another document."""
+        if not sha256:
+            return None
+        return next((e for e in self.entries if e.sha256 == sha256), None)
+
+    __call__ = lookup
+
+    @property
+    def reserved_ids(self) -> frozenset[str]:
+        """Ids that belong to manifest documents: no other file may take one."""
+        return frozenset(e.doc_id for e in self.entries)
 
     def get(self, doc_id: str) -> ManifestEntry | None:
         return next((e for e in self.entries if e.doc_id == doc_id), None)

@@ -37,3 +37,23 @@ class NotFound(WbpolicyError):
 
 class OfflineError(WbpolicyError):
     """A network operation was requested but the machine is offline."""
+
+
+class InvalidQuery(WbpolicyError):
+    """A query or question that cannot be searched (empty, too long).  The CLI exits 2."""
+
+
+class IndexReadOnly(WbpolicyError):
+    """A write (ingest, remove, rebuild) was asked of an index whose files cannot be written."""
+
+
+class IndexTooNew(IndexMismatch):
+    """The index was written by a newer wbpolicy: its schema is newer than this code knows."""
+
+
+class IndexDamaged(WbpolicyError):
+    """The index's files are damaged: not a database, truncated, or failing SQLite's checks."""
+
+
+class IndexBusy(WbpolicyError):
+    """Another process holds the index's write lock for longer than the busy timeout."""

@@ -53,3 +53,35 @@ def cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "wbpolicy"
+
+
+def path_text(path: Path | str) -> str:
+    """A path as text that can be stored and printed: a file name that is not valid UTF-8 (bytes
+    Python keeps as lone surrogates) gets U+FFFD for each bad byte instead of failing later."""
+    raw = os.fsencode(path)
+    return raw.decode("utf-8", "replace")
+
+
+def regular_file_problem(path: Path | str) -> str | None:
+    """Why ``path`` cannot be read as a document (None: it is a regular file).  Checked before
+    any read: a FIFO or a device (``/dev/zero``) would block or never end."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if stat.S_ISREG(mode):
+        return None
+    for test, what in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return f"not a regular file: {what}"
+    return "not a regular file"

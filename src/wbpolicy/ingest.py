@@ -17,14 +17,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wbpolicy.chunk import CHUNKER_VERSION
-from wbpolicy.errors import ExtractionError, IndexMismatch, NotFound
-from wbpolicy.fsutil import sha256_file
+from wbpolicy.errors import ExtractionError, IndexMismatch, NotFound, WbpolicyError
+from wbpolicy.fsutil import path_text, regular_file_problem, sha256_file
 from wbpolicy.index import Index
 from wbpolicy.index.writer import Writer
 from wbpolicy.models import (
@@ -34,7 +35,7 @@ from wbpolicy.models import (
 )
 from wbpolicy.prepare import Job, Preparer, embedding_input, prepare_locally
 from wbpolicy.settings import Settings, index_settings
-from wbpolicy.text import ascii_slug
+from wbpolicy.text.translit import readable_slug
 
 if TYPE_CHECKING:
     from wbpolicy.embed import Embedder
@@ -107,14 +108,20 @@ def ingest(
     force: bool = False,
     metadata: MetadataLookup | None = None,
     preparer: Preparer | None = None,
+    replace: str | None = None,
 ) -> IngestSummary:
     """Index ``paths`` (files or folders, recursive).  ``force`` re-indexes unchanged files and
     allows switching the index to another embedding model (every stored passage is re-embedded).
     ``metadata(path, sha256)`` gives a file's known metadata (default: the corpus manifest);
-    ``preparer`` does the per-document work (default: :func:`prepare_locally`)."""
+    ``preparer`` does the per-document work (default: :func:`prepare_locally`).  ``replace``
+    gives the one file named the id of an existing document, which it replaces wherever that
+    document came from."""
     from wbpolicy.extract import iter_documents
 
     files = [Path(p) for p in iter_documents([Path(p) for p in paths])]
+    if replace is not None:
+        if len(files) != 1:
+            raise WbpolicyError(f"--replace {replace} takes exactly one file, not {len(files)}")
     index = Index.open(settings, readonly=False)
     try:
         if embedder is None:
@@ -139,6 +146,7 @@ def ingest(
                 force,
                 metadata or _manifest_lookup(),
                 preparer,
+                replace,
             )
         except KeyboardInterrupt:
             writer.finish_run(run_id, "interrupted", tally.summary())
@@ -172,19 +180,23 @@ def _run(
     force: bool,
     lookup: MetadataLookup,
     preparer: Preparer | None = None,
+    replace: str | None = None,
 ) -> None:
     chunking = chunking_settings(settings)
     key = index_key(embedder.model_id, chunking)
-    jobs = list(_jobs(writer, files, key, force, lookup, tally, run_id, progress))
+    if replace is not None and writer.document_path(replace) is None:
+        raise NotFound(f"no document {replace!r} to replace; `wbpolicy docs` lists the documents")
+    jobs = list(_jobs(writer, files, key, force, lookup, tally, run_id, progress, replace))
     for job, prepared in (preparer or prepare_locally)(jobs, embedder, settings, key):
+        shown = path_text(job.path)
         if progress:
-            progress("document", str(job.path), job.position, len(files))
+            progress("document", shown, job.position, len(files))
         if isinstance(prepared, ExtractionError):
             _fail(
                 writer,
                 run_id,
                 tally,
-                job.path,
+                shown,
                 prepared.code,
                 prepared.reason,
                 sha256=job.sha256,
@@ -192,10 +204,21 @@ def _run(
             )
             continue
         if progress:
-            progress("write", str(job.path), job.position, len(files))
-        writer.write_document(
-            prepared, model_id=embedder.model_id, dim=embedder.dim, chunking=chunking, run_id=run_id
-        )
+            progress("write", shown, job.position, len(files))
+        try:
+            writer.write_document(
+                prepared,
+                model_id=embedder.model_id,
+                dim=embedder.dim,
+                chunking=chunking,
+                run_id=run_id,
+            )
+        except (KeyboardInterrupt, MemoryError, WbpolicyError, sqlite3.OperationalError):
+            raise  # the index itself cannot be written: stop, the transaction rolled back
+        except Exception as exc:  # noqa: BLE001 - e.g. text the store refuses: this file only
+            log.debug("writing %s failed", shown, exc_info=True)
+            _fail(writer, run_id, tally, shown, "failed", f"could not be stored: {_one_line(exc)}")
+            continue
         tally.documents += 1
         tally.pages += len(prepared.extraction.pages)
         tally.passages += len(prepared.passages)
@@ -213,61 +236,109 @@ def _jobs(
     tally: _Tally,
     run_id: int,
     progress: Progress | None,
+    replace: str | None = None,
 ) -> Iterator[Job]:
-    """The files that need work, in order; unchanged ones are counted, unreadable ones failed."""
-    seen: set[str] = set()
+    """The files that need work, in order; unchanged ones are counted, unreadable ones failed.
+    Each file is judged inside its own error boundary: an odd file fails alone."""
+    ids = _Ids(writer, getattr(lookup, "reserved_ids", frozenset()))
+    seen_paths: set[str] = set()
+    queued: set[str] = set()
     for i, path in enumerate(files):
+        shown = path_text(path)
         try:
+            resolved = path_text(path.resolve())
+            if resolved in seen_paths:  # the same file named twice: once is enough
+                log.info("%s: named more than once; indexed once", shown)
+                continue
+            seen_paths.add(resolved)
+            problem = regular_file_problem(path)
+            if problem is not None:
+                _fail(writer, run_id, tally, shown, "unreadable", problem)
+                continue
             sha = sha256_file(path)
+            entry = lookup(path, sha)
+            doc_id = replace or ids.assign(resolved, getattr(entry, "doc_id", None))
+            state = writer.document_state(doc_id)
+            if doc_id in queued:  # the same bytes as a file before it (a copy): indexed once
+                log.info("%s: same document as another file of this run; indexed once", shown)
+                continue
+            if not force and state == (sha, key):
+                tally.unchanged += 1
+                if progress:
+                    progress("unchanged", shown, i, len(files))
+                continue
+            failed = None if force else writer.known_failure(resolved, sha, key)
+            if failed is not None:  # the same bytes failed before: report, do not read again
+                _fail(writer, run_id, tally, shown, *failed, sha256=sha, index_key=key)
+                continue
+        except (KeyboardInterrupt, MemoryError, WbpolicyError, sqlite3.Error):
+            raise  # the index itself is in trouble, or the user stopped the run
         except OSError as exc:
-            _fail(writer, run_id, tally, path, "unreadable", str(exc))
+            _fail(writer, run_id, tally, shown, "unreadable", exc.strerror or str(exc))
             continue
-        entry = lookup(path, sha)
-        doc_id = _doc_id(writer, path, getattr(entry, "doc_id", None), seen)
-        seen.add(doc_id)
-        state = writer.document_state(doc_id)
-        if not force and state == (sha, key):
-            tally.unchanged += 1
-            if progress:
-                progress("unchanged", str(path), i, len(files))
+        except Exception as exc:  # noqa: BLE001 - one odd file must not sink the batch
+            log.debug("preparing %s failed", shown, exc_info=True)
+            _fail(writer, run_id, tally, shown, "failed", _one_line(exc))
             continue
-        failed = None if force else writer.known_failure(str(path.resolve()), sha, key)
-        if failed is not None:  # the same bytes failed before: report, do not read again
-            _fail(writer, run_id, tally, path, *failed, sha256=sha, index_key=key)
-            continue
+        queued.add(doc_id)
         yield Job(i, path, sha, doc_id, entry)
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
 def _fail(
-    writer: Writer, run_id: int, tally: _Tally, path: Path, code: str, reason: str, **known: str
+    writer: Writer, run_id: int, tally: _Tally, path: str, code: str, reason: str, **known: str
 ) -> None:
-    tally.problems.append(Problem(path=str(path), code=code, message=reason, fatal=True))
-    tally.failed.append(str(path))
-    writer.record_failure(run_id, str(path), code, reason, **known)
+    tally.problems.append(Problem(path=path, code=code, message=reason, fatal=True))
+    tally.failed.append(path)
+    writer.record_failure(run_id, path, code, reason, **known)
 
 
 # --------------------------------------------------------------------------------------------
-# metadata
+# metadata and identity
 
 
 def _manifest_lookup() -> MetadataLookup:
     from wbpolicy.corpus import CorpusManifest
 
-    return CorpusManifest.load().lookup
+    return CorpusManifest.load()
 
 
-def _doc_id(writer: Writer, path: Path, manifest_id: str | None, seen: set[str]) -> str:
-    """The manifest's doc_id, else the file-stem slug; a different file that already owns the
-    slug (same stem in another folder) gets a suffix from its path, stable across edits."""
-    if manifest_id:
-        return manifest_id
-    base = ascii_slug(path.stem)
-    resolved = str(path.resolve())
-    owner = writer.document_path(base)
-    taken = base in seen or (owner is not None and owner != resolved and Path(owner).exists())
-    if not taken:
-        return base
-    return f"{base}-{hashlib.sha1(resolved.encode()).hexdigest()[:6]}"
+class _Ids:
+    """Document ids for the files of one run.  A file known to the metadata lookup (by content)
+    takes its id; a file already stored from the same path keeps its id (it is replaced);
+    any other file gets a readable slug of its name, with a suffix from its path when another
+    file owns that slug already, is given it earlier in this run, or the manifest reserves it.
+    Two different files therefore never share an id, and a document is replaced only by a new
+    version at its own path (or by ``ingest --replace DOC``)."""
+
+    def __init__(self, writer: Writer, reserved: frozenset[str]) -> None:
+        self.writer = writer
+        self.reserved = reserved
+        self.given: dict[str, str] = {}  # id -> resolved path, in this run
+
+    def assign(self, resolved: str, known_id: str | None) -> str:
+        doc_id = known_id or self.writer.document_at(resolved) or self._new(resolved)
+        self.given.setdefault(doc_id, resolved)
+        return doc_id
+
+    def _new(self, resolved: str) -> str:
+        base = readable_slug(Path(resolved).stem)
+        candidate, n = base, 0
+        while self._taken(candidate, resolved):
+            n += 1
+            digest = hashlib.sha1(f"{resolved}\0{n}".encode()).hexdigest()[:6]
+            candidate = f"{base}-{digest}"
+        return candidate
+
+    def _taken(self, doc_id: str, resolved: str) -> bool:
+        if doc_id in self.reserved or self.given.get(doc_id, resolved) != resolved:
+            return True
+        owner = self.writer.document_path(doc_id)
+        return owner is not None and owner != resolved
 
 
 # --------------------------------------------------------------------------------------------

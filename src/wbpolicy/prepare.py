@@ -4,6 +4,7 @@ processes), document metadata, chunking, tagging and embedding.  The result, a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from wbpolicy.chunk import chunk
 from wbpolicy.errors import ExtractionError
+from wbpolicy.fsutil import path_text
 from wbpolicy.index.writer import PreparedDocument, entity_id
 from wbpolicy.models import Document, Entity, Extraction, Passage, section_str
 from wbpolicy.settings import ChunkSettings, Settings
@@ -68,24 +70,78 @@ def prepare_locally(
         if isinstance(extracted, ExtractionError):
             yield job, extracted
         else:
-            yield job, prepare(job, extracted, embedder, settings.chunk, key)
+            yield job, prepare_safely(job, extracted, embedder, settings, key)
+
+
+def prepare_safely(
+    job: Job, extraction: Extraction, embedder: Embedder, settings: Settings, key: str
+) -> PreparedDocument | ExtractionError:
+    """:func:`prepare` inside the file's error boundary and time limit: a failure in chunking,
+    tagging or embedding comes back as an ExtractionError naming the stage."""
+    stage = ["metadata"]
+    try:
+        with time_limit(settings.ingest.file_timeout_s):
+            return prepare(job, extraction, embedder, settings.chunk, key, stage)
+    except FileTimeout:
+        return ExtractionError(
+            job.path, "timeout", f"{stage[-1]} took over {settings.ingest.file_timeout_s:g} s"
+        )
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - one odd file must not sink the batch
+        log.debug("%s of %s failed", stage[-1], job.path, exc_info=True)
+        reason = f"{stage[-1]} failed: {type(exc).__name__}: {exc}"
+        return ExtractionError(job.path, "failed", reason)
+
+
+class FileTimeout(Exception):
+    """One file's work ran past ``IngestSettings.file_timeout_s``."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`FileTimeout` in this thread after ``seconds`` (0: no limit).  Uses a real-time
+    timer signal, so it works in the main thread of a process only (elsewhere: no limit)."""
+    import signal
+    import threading
+
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise FileTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def extract_safely(
-    path: Path, pdf_layout: PdfLayout | None = None, text_layout: TextLayout | None = None
+    path: Path,
+    pdf_layout: PdfLayout | None = None,
+    text_layout: TextLayout | None = None,
+    timeout_s: float = 0,
 ) -> Extraction | ExtractionError:
     """Extract one file; every failure comes back as an ExtractionError value (an extractor bug
-    on one odd file must not sink the whole run)."""
+    on one odd file must not sink the whole run), and so does running past ``timeout_s``."""
     from wbpolicy.extract import extract
 
     try:
-        return extract(path, pdf_layout=pdf_layout, text_layout=text_layout)
+        with time_limit(timeout_s):
+            return extract(path, pdf_layout=pdf_layout, text_layout=text_layout)
+    except FileTimeout:
+        return ExtractionError(path, "timeout", f"extraction took over {timeout_s:g} s")
     except ExtractionError as exc:
         return exc
     except (KeyboardInterrupt, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001
-        log.exception("extracting %s failed", path)
+        log.debug("extracting %s failed", path, exc_info=True)
         return ExtractionError(path, "corrupt", f"could not be read: {type(exc).__name__}: {exc}")
 
 
@@ -112,7 +168,15 @@ def _extractions(
     workers = _workers(settings, jobs)
     if workers <= 1:
         for job in jobs:
-            yield job, extract_safely(job.path, settings.pdf_layout, settings.text_layout)
+            yield (
+                job,
+                extract_safely(
+                    job.path,
+                    settings.pdf_layout,
+                    settings.text_layout,
+                    settings.ingest.file_timeout_s,
+                ),
+            )
         return
     import multiprocessing
 
@@ -125,7 +189,11 @@ def _extractions(
         try:
             for job in queue:
                 fut = pool.submit(
-                    extract_safely, job.path, settings.pdf_layout, settings.text_layout
+                    extract_safely,
+                    job.path,
+                    settings.pdf_layout,
+                    settings.text_layout,
+                    settings.ingest.file_timeout_s,
                 )
                 pending.append((job, fut))
                 if len(pending) >= ahead:
@@ -153,7 +221,8 @@ _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 
 def document_metadata(job: Job, extraction: Extraction) -> Document:
     entry = job.entry
-    title = (getattr(entry, "title", None) or extraction.title or job.path.stem).strip()
+    name = path_text(job.path.name)  # a file name need not be valid UTF-8
+    title = (getattr(entry, "title", None) or extraction.title or Path(name).stem).strip()
     kind = getattr(entry, "kind", None)
     country = getattr(entry, "country", None)
     year = getattr(entry, "year", None)
@@ -161,9 +230,9 @@ def document_metadata(job: Job, extraction: Extraction) -> Document:
         from wbpolicy.enrich.classify import infer_country, infer_kind
 
         sample = "\n\n".join(b.text for b in extraction.blocks[:60])
-        kind = infer_kind(title, sample, job.path.name)
-        country = infer_country(title, sample, job.path.name)
-        years = _YEAR.findall(job.path.stem)
+        kind = infer_kind(title, sample, name)
+        country = infer_country(title, sample, name)
+        years = _YEAR.findall(name)
         year = int(years[0]) if years else None
     return Document(
         doc_id=job.doc_id,
@@ -173,7 +242,7 @@ def document_metadata(job: Job, extraction: Extraction) -> Document:
         year=year,
         language=getattr(entry, "language", None) or extraction.language,
         source_url=getattr(entry, "url", None),
-        path=str(job.path.resolve()),
+        path=path_text(job.path.resolve()),
         format=extraction.format,
         sha256=job.sha256,
     )
@@ -184,18 +253,32 @@ def document_metadata(job: Job, extraction: Extraction) -> Document:
 
 
 def prepare(
-    job: Job, extraction: Extraction, embedder: Embedder, c: ChunkSettings, key: str
+    job: Job,
+    extraction: Extraction,
+    embedder: Embedder,
+    c: ChunkSettings,
+    key: str,
+    stage: list[str] | None = None,
 ) -> PreparedDocument:
-    """Chunk, tag and embed one extracted document (no index access: runs anywhere)."""
+    """Chunk, tag and embed one extracted document (no index access: runs anywhere).  ``stage``,
+    when given, is appended the name of each stage as it starts (for error messages)."""
     from wbpolicy.enrich.classify import passage_countries
 
+    stage = stage if stage is not None else []
+    stage.append("metadata")
     doc = document_metadata(job, extraction)
+    stage.append("chunking")
     passages = chunk(extraction, embedder.count_tokens, c.max_tokens, c.min_tokens)
+    stage.append("tagging")
     entities = _tag([p.text for p in passages])
     countries = [
         dict(passage_countries(p.section, doc.country, ents))
         for p, ents in zip(passages, entities, strict=True)
     ]
+    title_instruments = tuple(
+        e.id for e in _tag([doc.title])[0] if e.label == "INSTRUMENT" and e.id
+    )
+    stage.append("embedding")
     vectors = embedder.embed([embedding_input(p, doc.title, c) for p in passages], "passage")
     return PreparedDocument(
         doc=doc,
@@ -206,9 +289,7 @@ def prepare(
         vectors=vectors,
         index_key=key,
         entity_names=_entity_names(entities),
-        title_instruments=tuple(
-            e.id for e in _tag([doc.title])[0] if e.label == "INSTRUMENT" and e.id
-        ),
+        title_instruments=title_instruments,
     )
 
 

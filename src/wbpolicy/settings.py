@@ -81,6 +81,9 @@ class IngestSettings:
     parallel_min_bytes: int = 4_000_000
     # extractions queued ahead of the writer (bounds memory)
     prefetch: int = 4
+    # one file's extraction, and then its chunking, tagging and embedding, each stop after this
+    # many seconds and the file is reported as "timeout" (0: no limit)
+    file_timeout_s: float = 900.0
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ class SearchSettings:
 
     # candidate depth per retriever before fusion; deep enough for fusion and boosts to reorder
     candidates: int = 100
+    # a longer query or question is refused (a paste of a whole document is not a query)
+    max_query_chars: int = 2000
     # "weighted" (min-max normalised score mix) or "rrf" (reciprocal rank fusion, kept for the
     # comparison in eval/README.md)
     fusion: str = "weighted"

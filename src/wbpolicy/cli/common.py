@@ -10,10 +10,13 @@ from typing import Any, TypeVar
 
 import click
 
-from wbpolicy.errors import WbpolicyError
+from wbpolicy.errors import InvalidQuery, WbpolicyError
 from wbpolicy.settings import Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# ids and page numbers are SQLite integers: larger values are misuse, not an OverflowError
+MAX_ID = 2**63 - 1
 
 
 def json_option(f: F) -> F:
@@ -42,6 +45,8 @@ def expected_errors(f: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
+        except InvalidQuery as exc:
+            raise click.UsageError(str(exc)) from exc
         except WbpolicyError as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise click.ClickException(message) from exc
@@ -58,14 +63,23 @@ def parse_year_range(value: str | None) -> tuple[int | None, int | None]:
         return None, None
     try:
         if ".." in value:
-            lo, hi = value.split("..", 1)
-            return (int(lo) if lo else None, int(hi) if hi else None)
-        year = int(value)
+            lo_text, hi_text = value.split("..", 1)
+            lo, hi = (int(lo_text) if lo_text else None, int(hi_text) if hi_text else None)
+        else:
+            lo = hi = int(value)
     except ValueError as exc:
         raise click.BadParameter(
             f"{value!r} is not a year or a range like 2015..2019", param_hint="--year"
         ) from exc
-    return year, year
+    for year in (lo, hi):
+        if year is not None and not 1000 <= year <= 9999:
+            raise click.BadParameter(f"{year} is not a four-digit year", param_hint="--year")
+    if lo is not None and hi is not None and lo > hi:
+        raise click.BadParameter(
+            f"{value!r} is an empty range: write the earlier year first ({hi}..{lo})",
+            param_hint="--year",
+        )
+    return lo, hi
 
 
 def csv_list(value: str | None) -> tuple[str, ...]:

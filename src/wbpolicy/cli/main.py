@@ -1,21 +1,61 @@
-"""The ``wbpolicy`` command group and the index-management commands."""
+"""The ``wbpolicy`` command group, its error boundary, and the document-management commands."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from wbpolicy import __version__
-from wbpolicy.cli.common import emit_json, expected_errors, json_option, settings_from
+from wbpolicy.cli.common import MAX_ID, emit_json, expected_errors, json_option, settings_from
 from wbpolicy.errors import WbpolicyError
+from wbpolicy.fsutil import path_text
 from wbpolicy.models import Document, IngestSummary
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The top-level group: the one error boundary of the CLI.  An expected failure already
+    is a one-line ClickException (exit 1) or a usage error (exit 2); anything else that escapes
+    a command becomes one line on stderr and exit 1 as well (``-v`` prints the trace), so no
+    user ever sees a stack trace."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            # bytes that are not UTF-8 arrive as lone surrogates: fine in a path to a file that
+            # exists, misuse anywhere else (a query, an id, an option value)
+            if _has_surrogates(arg) and not os.path.lexists(arg):
+                raise click.UsageError(f"argument {path_text(arg)!r} is not valid UTF-8", ctx)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:  # `wbpolicy search ... | head`: the reader left, nothing to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+            sys.exit(0)
+        except Exception as exc:  # noqa: BLE001 - the boundary
+            if (ctx.obj or {}).get("verbose"):
+                traceback.print_exc(file=sys.stderr)
+            detail = (str(exc).strip().splitlines() or [""])[0][:300]
+            raise click.ClickException(
+                f"unexpected error: {type(exc).__name__}: {path_text(detail)} "
+                "(run with -v for the trace; please report it)"
+            ) from exc
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wbpolicy")
 @click.option(
     "--index",
@@ -34,7 +74,7 @@ def main(ctx: click.Context, index: Path | None, model: str | None, verbose: int
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    ctx.obj = {"index": index, "model": model}
+    ctx.obj = {"index": index, "model": model, "verbose": verbose}
 
 
 class _Progress:
@@ -83,28 +123,56 @@ def _render_summary(summary: IngestSummary, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Re-index unchanged files too.")
+@click.option(
+    "--replace",
+    "replace",
+    metavar="DOC",
+    help="Index the one file given as a new version of document DOC (wherever DOC came from).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @json_option
 @click.pass_context
 @expected_errors
 def ingest(
-    ctx: click.Context, paths: tuple[Path, ...], force: bool, quiet: bool, as_json: bool
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    force: bool,
+    replace: str | None,
+    quiet: bool,
+    as_json: bool,
 ) -> None:
-    """Index files or folders (recursive): PDF, text, markdown, HTML."""
+    """Index files or folders (recursive): PDF, text, markdown, HTML.
+
+    A file that cannot be indexed is reported with its path and reason and the others still go
+    in; the exit status is 1 when any file was not indexed."""
     from wbpolicy.ingest import ingest as run_ingest
 
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise click.BadParameter(f"{path_text(missing[0])} does not exist", param_hint="'PATHS...'")
     progress = _Progress(quiet)
     try:
-        summary = run_ingest(list(paths), settings_from(ctx), progress=progress, force=force)
+        summary = run_ingest(
+            list(paths), settings_from(ctx), progress=progress, force=force, replace=replace
+        )
     except KeyboardInterrupt:
         _interrupted_ingest()
     finally:
         progress.close()
     _render_summary(summary, as_json)
-    if summary.failed and not (summary.documents or summary.unchanged):
-        raise WbpolicyError(f"no file could be indexed ({len(summary.failed)} reported above)")
+    _fail_if_not_indexed(summary)
+
+
+def _fail_if_not_indexed(summary: IngestSummary) -> None:
+    if summary.failed:
+        n = len(summary.failed)
+        indexed = summary.documents + summary.unchanged
+        raise WbpolicyError(
+            f"{n} file{'s' if n > 1 else ''} not indexed (listed above); "
+            f"{indexed} indexed or unchanged"
+        )
 
 
 @main.command()
@@ -141,8 +209,13 @@ def docs(ctx: click.Context, as_json: bool) -> None:
 
 @main.command()
 @click.argument("doc_id")
-@click.option("--page", type=click.IntRange(min=1), help="Page number to print.")
-@click.option("--passage", "passage_id", type=int, help="Passage id (from search --json).")
+@click.option("--page", type=click.IntRange(1, MAX_ID), help="Page number to print.")
+@click.option(
+    "--passage",
+    "passage_id",
+    type=click.IntRange(1, MAX_ID),
+    help="Passage id (from search --json).",
+)
 @json_option
 @click.pass_context
 @expected_errors
@@ -200,6 +273,7 @@ def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bo
     finally:
         progress.close()
     _render_summary(summary, as_json)
+    _fail_if_not_indexed(summary)
 
 
 @corpus.command("fetch")

@@ -87,10 +87,10 @@ def search(
 ) -> None:
     """Cited-passage search: verbatim passages with document, page, section and footnotes."""
     from wbpolicy.cli.render import hits_text
+    from wbpolicy.query import check_query
     from wbpolicy.search import search as run_search
 
-    if not query.strip():
-        raise click.UsageError("QUERY is empty")
+    check_query(query)
     filters = build_filters(**filt)
     result = run_search(open_index(ctx), query, top_k=top_k, filters=filters, mode=mode)
     if as_json:
@@ -109,9 +109,9 @@ def ask(ctx: click.Context, question: str, top_k: int, as_json: bool) -> None:
     """Answer a question with verbatim, cited sentences (or say that the corpus has none)."""
     from wbpolicy.answer import ask as run_ask
     from wbpolicy.answer import format_answer
+    from wbpolicy.query import check_query
 
-    if not question.strip():
-        raise click.UsageError("QUESTION is empty")
+    check_query(question)
     answer = run_ask(open_index(ctx), question, top_k=top_k)
     if as_json:
         emit_json(answer.to_json())

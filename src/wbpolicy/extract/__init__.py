@@ -130,7 +130,9 @@ def iter_documents(paths: Iterable[Path | str]) -> Iterator[Path]:
                 rel = child.relative_to(p)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
-                if child.is_file() and child.name.lower() not in SKIPPED_NAMES:
+                # not only regular files: a FIFO or a socket in a folder is reported (and
+                # never opened) by the caller, not skipped in silence
+                if not child.is_dir() and child.name.lower() not in SKIPPED_NAMES:
                     yield child
         else:
             yield p

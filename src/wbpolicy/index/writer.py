@@ -5,19 +5,32 @@ never bump the store generation (which would invalidate the FAISS cache)."""
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wbpolicy.index.store import Store
-from wbpolicy.models import Document, Entity, Extraction, IngestSummary, Passage, section_str
+from wbpolicy.errors import IndexBusy, IndexReadOnly
+from wbpolicy.index.store import FTS_CREATE, FTS_TABLE, Store
+from wbpolicy.models import (
+    Citation,
+    Document,
+    Entity,
+    Extraction,
+    IngestSummary,
+    Passage,
+    section_str,
+)
 from wbpolicy.text import ascii_slug
+from wbpolicy.text.controls import strip_controls, strip_controls_mapped, strip_controls_opt
 
 if TYPE_CHECKING:
     import numpy as np
+
+log = logging.getLogger(__name__)
 
 # meta keys
 META_MODEL = "model_id"
@@ -47,6 +60,90 @@ class PreparedDocument:
     title_instruments: tuple[str, ...] = ()
 
 
+# -- the store boundary: no control characters in anything stored ------------------------------
+
+
+def _strip_citation(c: Citation, remap: Callable[[int], int]) -> Citation:
+    return replace(
+        c,
+        marker=strip_controls(c.marker),
+        text=strip_controls(c.text),
+        url=strip_controls_opt(c.url),
+        urls=tuple(strip_controls(u) for u in c.urls),
+        offset=remap(c.offset),
+    )
+
+
+def strip_passage(p: Passage, entities: Sequence[Entity] = ()) -> tuple[Passage, list[Entity]]:
+    """``p`` and its entities without control characters (:mod:`wbpolicy.text.controls`) in any
+    text, every offset into the passage text (page breaks, citation markers, entity spans) moved
+    with its character; ``char_start``/``char_end`` point into the document text and stay."""
+    text, remap = strip_controls_mapped(p.text)
+    passage = replace(
+        p,
+        text=text,
+        section=tuple(strip_controls(s) for s in p.section),
+        citations=tuple(_strip_citation(c, remap) for c in p.citations),
+        page_breaks=tuple((remap(off), page) for off, page in p.page_breaks),
+    )
+    ents = [
+        replace(e, text=strip_controls(e.text), start=remap(e.start), end=remap(e.end))
+        for e in entities
+    ]
+    return passage, ents
+
+
+def strip_extraction(ex: Extraction) -> Extraction:
+    """The stored parts of an extraction (pages, footnotes, tables, problems) without control
+    characters; none of them carries offsets."""
+    return replace(
+        ex,
+        title=strip_controls_opt(ex.title),
+        pages=tuple(replace(pg, text=strip_controls(pg.text)) for pg in ex.pages),
+        footnotes=tuple(
+            replace(
+                f,
+                marker=strip_controls(f.marker),
+                text=strip_controls(f.text),
+                urls=tuple(strip_controls(u) for u in f.urls),
+            )
+            for f in ex.footnotes
+        ),
+        tables=tuple(
+            replace(
+                t,
+                rows=tuple(tuple(strip_controls(c) for c in r) for r in t.rows),
+                section=tuple(strip_controls(s) for s in t.section),
+                caption=strip_controls_opt(t.caption),
+            )
+            for t in ex.tables
+        ),
+        problems=tuple(replace(pr, message=strip_controls(pr.message)) for pr in ex.problems),
+    )
+
+
+def strip_document(d: PreparedDocument) -> PreparedDocument:
+    """``d`` as it is stored: title, section names, passage, footnote, page and table text without
+    control characters, offsets remapped (see :func:`strip_passage`)."""
+    passages: list[Passage] = []
+    entities: list[list[Entity]] = []
+    for j, p in enumerate(d.passages):
+        passage, ents = strip_passage(p, d.entities[j] if j < len(d.entities) else ())
+        passages.append(passage)
+        entities.append(ents)
+    doc = replace(
+        d.doc, title=strip_controls(d.doc.title), source_url=strip_controls_opt(d.doc.source_url)
+    )
+    return replace(
+        d,
+        doc=doc,
+        extraction=strip_extraction(d.extraction),
+        passages=passages,
+        entities=entities,
+        entity_names={k: strip_controls(v) for k, v in d.entity_names.items()},
+    )
+
+
 def entity_id(e: Entity) -> str:
     """The stored id of a mention: the gazetteer id, else one derived from its text."""
     return e.id or f"{e.label.lower()}:{ascii_slug(e.text)}"
@@ -68,6 +165,13 @@ class Writer:
     def document_path(self, doc_id: str) -> str | None:
         row = self.conn.execute("SELECT path FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return row["path"] if row else None
+
+    def document_at(self, path: str) -> str | None:
+        """The id of the document stored from ``path`` (a resolved path), if any."""
+        row = self.conn.execute(
+            "SELECT doc_id FROM documents WHERE path = ? ORDER BY doc_id LIMIT 1", (path,)
+        ).fetchone()
+        return row["doc_id"] if row else None
 
     # -- the run log ----------------------------------------------------------------------------
     def start_run(self) -> int:
@@ -111,6 +215,7 @@ class Writer:
         index_key: str | None = None,
     ) -> None:
         """One current record per failing path; autocommit statements, no generation bump."""
+        code, reason = strip_controls(code), strip_controls(reason)
         self.conn.execute("BEGIN")
         if sha256 and index_key:
             self.conn.execute(
@@ -130,7 +235,9 @@ class Writer:
     def write_document(
         self, d: PreparedDocument, *, model_id: str, dim: int, chunking: dict[str, Any], run_id: int
     ) -> None:
-        """Replace the document's previous version, all of it in one transaction."""
+        """Replace the document's previous version, all of it in one transaction.  What is
+        stored is free of control characters (:func:`strip_document`)."""
+        d = strip_document(d)
         with self.store.transaction() as conn:
             delete_document(conn, d.doc.doc_id)
             conn.execute("DELETE FROM failures WHERE path = ?", (d.doc.path,))
@@ -280,6 +387,50 @@ class Writer:
         with self.store.transaction() as conn:
             return delete_document(conn, doc_id)
 
+    # -- repair ---------------------------------------------------------------------------------
+    def rebuild_fts(self) -> int:
+        """Rebuild the full-text table from ``passages`` (the truth); return its row count.
+
+        FTS5's own ``rebuild`` re-indexes the text the table stores, then rows missing, extra or
+        differing from the passages are replaced and FTS5's ``integrity-check`` must pass.  A
+        table past that (a shadow table damaged or gone) is dropped and created again."""
+        with self.store.transaction() as conn:
+            conn.execute("SAVEPOINT fts_rebuild")
+            try:
+                conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')")
+                conn.execute(
+                    f"DELETE FROM {FTS_TABLE} WHERE rowid NOT IN (SELECT id FROM passages)"
+                )
+                stale = [
+                    int(r[0])
+                    for r in conn.execute(
+                        f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_pk "
+                        f"LEFT JOIN {FTS_TABLE} f ON f.rowid = p.id WHERE f.rowid IS NULL "
+                        "OR f.text IS NOT p.text OR f.section IS NOT COALESCE(p.section, '') "
+                        "OR f.title IS NOT d.title"
+                    ).fetchall()
+                ]
+                conn.executemany(
+                    f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", [(pid,) for pid in stale]
+                )
+                _fill_fts(conn, stale)
+                conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('integrity-check')")
+                conn.execute("RELEASE fts_rebuild")
+            except (IndexBusy, IndexReadOnly):
+                raise
+            except sqlite3.DatabaseError as exc:
+                log.warning("the full-text table cannot be repaired in place (%s); recreating", exc)
+                conn.execute("ROLLBACK TO fts_rebuild")
+                conn.execute("RELEASE fts_rebuild")
+                row = conn.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (FTS_TABLE,),
+                ).fetchone()
+                conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+                conn.execute(row[0] if row and row[0] else FTS_CREATE)
+                _fill_fts(conn, None)
+            return int(conn.execute(f"SELECT COUNT(*) FROM {FTS_TABLE}").fetchone()[0])
+
     # -- re-embedding ---------------------------------------------------------------------------
     def passages_for_embedding(self) -> list[sqlite3.Row]:
         return self.conn.execute(
@@ -299,6 +450,21 @@ class Writer:
             # documents keep their old index_key, so the next ingest re-chunks them as well
             self.store.set_meta(META_MODEL, model_id)
             self.store.set_meta(META_DIM, str(dim))
+
+
+def _fill_fts(conn: sqlite3.Connection, ids: Sequence[int] | None) -> None:
+    """Index the passages ``ids`` (None: all of them) in the full-text table."""
+    sql = (
+        f"INSERT INTO {FTS_TABLE}(rowid, text, section, title) "
+        "SELECT p.id, p.text, COALESCE(p.section, ''), d.title FROM passages p "
+        "JOIN documents d ON d.id = p.doc_pk"
+    )
+    if ids is None:
+        conn.execute(sql)
+    elif ids:
+        conn.execute(
+            sql + " WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)
+        )
 
 
 def delete_document(conn: sqlite3.Connection, doc_id: str) -> bool:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from wbpolicy.errors import InvalidQuery
 from wbpolicy.knowledge import knowledge
 from wbpolicy.knowledge.topics import Topic
 from wbpolicy.query.entities import QueryCountries, mentioned_countries, read_countries
@@ -96,9 +97,22 @@ class Query:
         }
 
 
+def check_query(text: str, settings: SearchSettings | None = None) -> None:
+    """Raise :class:`InvalidQuery` for a text that is no query: empty, or over the length limit."""
+    limit = (settings or SearchSettings()).max_query_chars
+    if not text.strip():
+        raise InvalidQuery("the query is empty")
+    if len(text) > limit:
+        raise InvalidQuery(
+            f"the query is {len(text):,} characters long; the limit is {limit:,} "
+            "(SearchSettings.max_query_chars)"
+        )
+
+
 def analyse(text: str, settings: SearchSettings | None = None) -> Query:
     """Read ``text`` once; see the module docstring."""
     settings = settings or SearchSettings()
+    check_query(text, settings)
     know = knowledge()
     found = read_countries(text)
     matched = know.topics.match(text)

@@ -9,6 +9,7 @@ cheap.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -159,9 +160,12 @@ def _make_resolve_component(
 class Tagger:
     """spaCy-based tagger.  Build with :meth:`load`; share with :func:`get_tagger`."""
 
-    def __init__(self, nlp: Language, gazetteer: Gazetteer) -> None:
+    def __init__(
+        self, nlp: Language, gazetteer: Gazetteer, settings: TaggerSettings = DEFAULT_SETTINGS
+    ) -> None:
         self.nlp = nlp
         self.gazetteer = gazetteer
+        self.settings = settings
 
     @classmethod
     def load(
@@ -174,11 +178,22 @@ class Tagger:
         gaz = gazetteer or get_gazetteer()
         if use_model:
             log.warning("statistical model entities are not supported; using rules only")
-        return cls(build_nlp(gaz, settings=settings), gaz)
+        return cls(build_nlp(gaz, settings=settings), gaz, settings)
 
     def tag(self, text: str) -> list[Entity]:
-        norm, offsets = normalise_whitespace(text)
-        return self._entities(self.nlp(norm), text, offsets)
+        """Entities of ``text`` with offsets into it; a text of any length (long ones are tagged
+        in pieces, ``TaggerSettings.piece_chars`` each)."""
+        limit = self.settings.piece_chars
+        if len(text) <= limit:
+            norm, offsets = normalise_whitespace(text)
+            return self._entities(self.nlp(norm), text, offsets)
+        out: list[Entity] = []
+        for start, end in _pieces(text, limit):
+            out.extend(
+                dataclasses.replace(e, start=e.start + start, end=e.end + start)
+                for e in self.tag(text[start:end])
+            )
+        return out
 
     def tag_many(self, texts: Iterable[str], batch_size: int = 64) -> list[list[Entity]]:
         originals = list(texts)
@@ -200,6 +215,21 @@ class Tagger:
             for sp in doc.spans.get(ENT_KEY, [])
         )
         return make_entities(spans, original, offsets)
+
+
+def _pieces(text: str, limit: int) -> list[tuple[int, int]]:
+    """``text`` cut into spans of at most ``limit`` characters, each ending at the last paragraph
+    break, else line break, else space inside the limit (else exactly at the limit)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        end = start + (cut + 1 if cut > limit // 2 else limit)
+        spans.append((start, end))
+        start = end
+    spans.append((start, len(text)))
+    return spans
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,9 @@ class TaggerSettings:
     split_min_head_words: int = 2  # words an organisation keeps when a country is split off
     head_chars: int = 3000  # opening text of a document read by classification
     title_head_chars: int = 300  # of which the first characters are read like a title
+    # a longer text is tagged in pieces cut at a paragraph, line or space (spaCy's own limit is
+    # 1,000,000 characters, and memory grows with the piece)
+    piece_chars: int = 100_000
 
 
 DEFAULT_SETTINGS = TaggerSettings()
