@@ -270,3 +270,22 @@ def test_tag_takes_a_text_over_a_million_characters(tmp_path: Path) -> None:
     ents = json.loads(r.stdout)["entities"]
     assert {e["id"] for e in ents} >= {"XK", "budapest-convention", "kos-cert", "rcc"}
     assert all(text[e["start"] : e["end"]] == e["text"] for e in ents)
+
+
+def test_escape_sequences_in_a_document_never_reach_the_terminal(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    path = tmp_path / "hostile.txt"
+    path.write_text(
+        "Title \x1b]0;pwned\x07here\n\nThe national CERT \x1b[2Jcoordinates incident response"
+        " across \x9b31mministries.\n",
+        encoding="utf-8",
+    )
+    r = run(idx, "ingest", "-q", str(path))
+    assert r.exit_code == 0, r.output
+    for args in (["search", "incident response"], ["show", "hostile", "--page", "1"]):
+        human = run(idx, *args)
+        assert human.exit_code == 0, human.output
+        assert "coordinates incident response" in human.output
+        assert not any(ch in human.output for ch in "\x1b\x07\x9b"), repr(human.output)
+    hits = json.loads(run(idx, "search", "incident response", "--json").stdout)["hits"]
+    assert hits and not any(ch in hits[0]["text"] for ch in "\x1b\x07\x9b")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wbpolicy.chunk import CHUNKER_VERSION
+from wbpolicy.docmeta import UserMetadata, layered_lookup
 from wbpolicy.errors import ExtractionError, IndexMismatch, NotFound, WbpolicyError
 from wbpolicy.fsutil import path_text, regular_file_problem, sha256_file
 from wbpolicy.index import Index
@@ -109,19 +110,23 @@ def ingest(
     metadata: MetadataLookup | None = None,
     preparer: Preparer | None = None,
     replace: str | None = None,
+    given: UserMetadata | None = None,
 ) -> IngestSummary:
     """Index ``paths`` (files or folders, recursive).  ``force`` re-indexes unchanged files and
     allows switching the index to another embedding model (every stored passage is re-embedded).
     ``metadata(path, sha256)`` gives a file's known metadata (default: the corpus manifest);
     ``preparer`` does the per-document work (default: :func:`prepare_locally`).  ``replace``
     gives the one file named the id of an existing document, which it replaces wherever that
-    document came from."""
+    document came from; ``given`` sets metadata fields of the one file named, above its
+    sidecars and the manifest (:mod:`wbpolicy.docmeta`)."""
     from wbpolicy.extract import iter_documents
 
-    files = [Path(p) for p in iter_documents([Path(p) for p in paths])]
-    if replace is not None:
-        if len(files) != 1:
-            raise WbpolicyError(f"--replace {replace} takes exactly one file, not {len(files)}")
+    roots = tuple(Path(p) for p in paths)
+    files = [Path(p) for p in iter_documents(roots)]
+    for option, used in (("--replace", replace is not None), ("metadata options", given)):
+        if used and len(files) != 1:
+            raise WbpolicyError(f"{option}: name exactly one file ({len(files)} found)")
+    lookup = layered_lookup(metadata or _manifest_lookup(), given, roots)
     index = Index.open(settings, readonly=False)
     try:
         if embedder is None:
@@ -144,7 +149,7 @@ def ingest(
                 tally,
                 progress,
                 force,
-                metadata or _manifest_lookup(),
+                lookup,
                 preparer,
                 replace,
             )

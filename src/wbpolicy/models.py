@@ -212,6 +212,7 @@ class Hit:
     country: str | None = None
     # the passage's (offset, page) breaks; empty for an index built before they were stored
     page_breaks: tuple[tuple[int, int], ...] = ()
+    doc_year: int | None = None  # the document's year: every citation says how old it is
 
     def page_of(self, offset: int) -> tuple[int | None, bool]:
         """The page of a character of the passage, and whether it is exact (an older index

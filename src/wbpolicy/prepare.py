@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -79,13 +78,12 @@ def prepare_safely(
     """:func:`prepare` inside the file's error boundary and time limit: a failure in chunking,
     tagging or embedding comes back as an ExtractionError naming the stage."""
     stage = ["metadata"]
+    limit = settings.ingest.time_limit(_size(job.path))
     try:
-        with time_limit(settings.ingest.file_timeout_s):
+        with time_limit(limit):
             return prepare(job, extraction, embedder, settings.chunk, key, stage)
     except FileTimeout:
-        return ExtractionError(
-            job.path, "timeout", f"{stage[-1]} took over {settings.ingest.file_timeout_s:g} s"
-        )
+        return ExtractionError(job.path, "timeout", f"{stage[-1]} took over {limit:.0f} s")
     except (KeyboardInterrupt, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - one odd file must not sink the batch
@@ -135,7 +133,7 @@ def extract_safely(
         with time_limit(timeout_s):
             return extract(path, pdf_layout=pdf_layout, text_layout=text_layout)
     except FileTimeout:
-        return ExtractionError(path, "timeout", f"extraction took over {timeout_s:g} s")
+        return ExtractionError(path, "timeout", f"extraction took over {timeout_s:.4g} s")
     except ExtractionError as exc:
         return exc
     except (KeyboardInterrupt, MemoryError):
@@ -174,7 +172,7 @@ def _extractions(
                     job.path,
                     settings.pdf_layout,
                     settings.text_layout,
-                    settings.ingest.file_timeout_s,
+                    settings.ingest.time_limit(_size(job.path)),
                 ),
             )
         return
@@ -193,7 +191,7 @@ def _extractions(
                     job.path,
                     settings.pdf_layout,
                     settings.text_layout,
-                    settings.ingest.file_timeout_s,
+                    settings.ingest.time_limit(_size(job.path)),
                 )
                 pending.append((job, fut))
                 if len(pending) >= ahead:
@@ -216,24 +214,24 @@ def _result(
         )
 
 
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
-
-
 def document_metadata(job: Job, extraction: Extraction) -> Document:
+    """The document's fields: what the metadata lookup gave (the user's options and sidecars,
+    the corpus manifest), and for what it left unset, inference from the document itself —
+    its title and first page before its file name (see :mod:`wbpolicy.docmeta`)."""
     entry = job.entry
+    complete = entry is not None and getattr(entry, "complete", True)
     name = path_text(job.path.name)  # a file name need not be valid UTF-8
     title = (getattr(entry, "title", None) or extraction.title or Path(name).stem).strip()
     kind = getattr(entry, "kind", None)
     country = getattr(entry, "country", None)
     year = getattr(entry, "year", None)
-    if entry is None:
-        from wbpolicy.enrich.classify import infer_country, infer_kind
+    if not complete:
+        from wbpolicy.enrich.classify import infer_country, infer_kind, infer_year
 
         sample = "\n\n".join(b.text for b in extraction.blocks[:60])
-        kind = infer_kind(title, sample, name)
-        country = infer_country(title, sample, name)
-        years = _YEAR.findall(name)
-        year = int(years[0]) if years else None
+        kind = kind or infer_kind(title, sample, name)
+        country = country or infer_country(title, sample, name)
+        year = year or infer_year(title, name)
     return Document(
         doc_id=job.doc_id,
         title=title,

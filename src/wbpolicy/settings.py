@@ -82,8 +82,15 @@ class IngestSettings:
     # extractions queued ahead of the writer (bounds memory)
     prefetch: int = 4
     # one file's extraction, and then its chunking, tagging and embedding, each stop after this
-    # many seconds and the file is reported as "timeout" (0: no limit)
-    file_timeout_s: float = 900.0
+    # many seconds plus so many per MB of file, and the file is reported as "timeout" (0: no
+    # limit).  A guard against a file that would never finish, not a performance target.
+    file_timeout_s: float = 300.0
+    file_timeout_s_per_mb: float = 60.0
+
+    def time_limit(self, size_bytes: int) -> float:
+        if self.file_timeout_s <= 0:
+            return 0.0
+        return self.file_timeout_s + self.file_timeout_s_per_mb * size_bytes / 1e6
 
 
 @dataclass(frozen=True)

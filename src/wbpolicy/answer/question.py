@@ -218,4 +218,5 @@ def quote(x: Sentence, linker: CitationLinker) -> AnswerItem:
         passage_id=hit.passage_id,
         start=x.start,
         end=x.end,
+        year=hit.doc_year,
     )

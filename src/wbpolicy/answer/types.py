@@ -53,6 +53,7 @@ class AnswerItem:
     passage_id: int
     start: int  # offsets of the sentence in the passage text
     end: int
+    year: int | None = None  # the document's year
 
     @property
     def group_label(self) -> str:
@@ -66,6 +67,7 @@ class AnswerItem:
             "doc_id": self.doc_id,
             "title": self.title,
             "kind": self.doc_kind,
+            "year": self.year,
             "page": self.page,
             "pages": list(self.pages),
             "page_exact": self.page_exact,

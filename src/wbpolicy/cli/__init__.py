@@ -7,14 +7,14 @@ failures (:class:`wbpolicy.errors.WbpolicyError`) exit 1 with a one-line message
 
 from __future__ import annotations
 
-from wbpolicy.cli import entities_cmd, index_cmd, query, serve_cmd
+from wbpolicy.cli import entities_cmd, index_cmd, query, report_cmd, serve_cmd
 from wbpolicy.cli.main import main
 
 for _command in (
     query.search,
     query.ask,
-    query.brief,
-    query.matrix,
+    report_cmd.brief,
+    report_cmd.matrix,
     query.eval_cmd,
     entities_cmd.tag,
     entities_cmd.entities,

@@ -23,6 +23,14 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")(f)
 
 
+def say(text: str) -> None:
+    """Print human-readable results: without control characters, so text read from a document
+    (or a file name) can never drive the user's terminal.  JSON output is exact instead."""
+    from wbpolicy.text.controls import strip_controls
+
+    click.echo(strip_controls(text))
+
+
 def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 

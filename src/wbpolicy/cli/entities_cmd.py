@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from wbpolicy.cli.common import emit_json, expected_errors, json_option, open_index
+from wbpolicy.cli.common import emit_json, expected_errors, json_option, open_index, say
 
 LABELS = click.Choice(["COUNTRY", "ORG", "INSTRUMENT"], case_sensitive=False)
 
@@ -44,7 +44,7 @@ def tag(text: str | None, file: Path | None, as_json: bool) -> None:
         )
         return
     for e in entities:
-        click.echo(f"{e.start:>6}-{e.end:<6} {e.label:<10} {e.id or '-':<40} {e.text}")
+        say(f"{e.start:>6}-{e.end:<6} {e.label:<10} {e.id or '-':<40} {e.text}")
 
 
 @click.command()
@@ -73,7 +73,7 @@ def entities(
         detail = ent.entity_detail(
             index, resolve_entities((entity_id,), None, "ENTITY_ID")[0], limit=limit
         )
-        emit_json(detail.to_json()) if as_json else click.echo(entity_detail_text(detail))
+        emit_json(detail.to_json()) if as_json else say(entity_detail_text(detail))
         return
     countries = resolve_entities((country,), "COUNTRY", "--country") if country else ()
     rows = ent.list_entities(
@@ -82,4 +82,4 @@ def entities(
     if as_json:
         emit_json({"entities": [r.to_json() for r in rows]})
     else:
-        click.echo(entity_rows(rows))
+        say(entity_rows(rows))

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 import click
 
 from wbpolicy import __version__
-from wbpolicy.cli.common import MAX_ID, emit_json, expected_errors, json_option, settings_from
+from wbpolicy.cli.common import MAX_ID, emit_json, expected_errors, json_option, say, settings_from
 from wbpolicy.errors import WbpolicyError
 from wbpolicy.fsutil import path_text
 from wbpolicy.models import Document, IngestSummary
@@ -119,7 +119,7 @@ def _render_summary(summary: IngestSummary, as_json: bool) -> None:
     for p in summary.problems:
         pages = f" (pages {', '.join(map(str, p.pages))})" if p.pages else ""
         status = "NOT INDEXED" if p.fatal else "warning"
-        click.echo(f"  {status}: {p.path}: {p.code}: {p.message}{pages}")
+        say(f"  {status}: {p.path}: {p.code}: {p.message}{pages}")
 
 
 @main.command()
@@ -131,6 +131,11 @@ def _render_summary(summary: IngestSummary, as_json: bool) -> None:
     metavar="DOC",
     help="Index the one file given as a new version of document DOC (wherever DOC came from).",
 )
+@click.option("--title", help="Title of the one file given.")
+@click.option("--country", help="Country of the one file given: an id or a name (XK, Kosovo).")
+@click.option("--kind", help="Kind of the one file given: strategy, law, report...")
+@click.option("--year", type=click.IntRange(1000, 9999), help="Year of the one file given.")
+@click.option("--language", help="Language code of the one file given (en, sr, sq...).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @json_option
 @click.pass_context
@@ -142,11 +147,15 @@ def ingest(
     replace: str | None,
     quiet: bool,
     as_json: bool,
+    **fields: Any,
 ) -> None:
     """Index files or folders (recursive): PDF, text, markdown, HTML.
 
+    Metadata: the options above for one file, else a sidecar NAME.meta.yaml or a folder's
+    wbpolicy.yaml, else the corpus manifest, else what the document's title and text say.
     A file that cannot be indexed is reported with its path and reason and the others still go
     in; the exit status is 1 when any file was not indexed."""
+    from wbpolicy.docmeta import checked
     from wbpolicy.ingest import ingest as run_ingest
 
     missing = [p for p in paths if not os.path.lexists(p)]
@@ -154,8 +163,14 @@ def ingest(
         raise click.BadParameter(f"{path_text(missing[0])} does not exist", param_hint="'PATHS...'")
     progress = _Progress(quiet)
     try:
+        given = checked(fields, "ingest options")
         summary = run_ingest(
-            list(paths), settings_from(ctx), progress=progress, force=force, replace=replace
+            list(paths),
+            settings_from(ctx),
+            progress=progress,
+            force=force,
+            replace=replace,
+            given=None if given.is_empty() else given,
         )
     except KeyboardInterrupt:
         _interrupted_ingest()
@@ -204,7 +219,7 @@ def docs(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         emit_json({"documents": [d.to_json() for d in documents]})
     else:
-        click.echo(document_rows(documents))
+        say(document_rows(documents))
 
 
 @main.command()
@@ -237,7 +252,7 @@ def show(
     if as_json:
         emit_json(view.to_json())
     else:
-        click.echo(page_view(view))
+        say(page_view(view))
 
 
 @main.group()

@@ -1,4 +1,4 @@
-"""Commands that answer: search, ask, brief, matrix, eval."""
+"""Commands that answer: search, ask, eval."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 import click
 
 from wbpolicy.cli.common import (
-    csv_list,
     emit_json,
     expected_errors,
     json_option,
     open_index,
     parse_year_range,
+    say,
 )
 
 MODES = click.Choice(["hybrid", "dense", "lexical"])
@@ -96,7 +96,7 @@ def search(
     if as_json:
         emit_json(result.to_json())
     else:
-        click.echo(hits_text(result.hits) if result.hits else "no passage found")
+        say(hits_text(result.hits) if result.hits else "no passage found")
 
 
 @click.command()
@@ -116,90 +116,7 @@ def ask(ctx: click.Context, question: str, top_k: int, as_json: bool) -> None:
     if as_json:
         emit_json(answer.to_json())
     else:
-        click.echo(format_answer(answer))
-
-
-def _write_or_echo(text: str, out: Path | None) -> None:
-    if out is None:
-        click.echo(text)
-        return
-    from wbpolicy.fsutil import atomic_write_text
-
-    atomic_write_text(out, text)
-    click.echo(f"wrote {out}", err=True)
-
-
-@click.command()
-@click.argument("topic")
-@click.option("--countries", help="Comma-separated ids or names (default: the Western Balkans).")
-@click.option("--per-country", default=3, show_default=True, type=click.IntRange(1, 20))
-@click.option(
-    "--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to a file instead of stdout.",
-)
-@click.pass_context
-@expected_errors
-def brief(
-    ctx: click.Context,
-    topic: str,
-    countries: str | None,
-    per_country: int,
-    fmt: str,
-    out: Path | None,
-) -> None:
-    """A briefing on TOPIC: per country, the best cited quotes, and a references list."""
-    import json
-
-    from wbpolicy.answer import brief as run_brief
-    from wbpolicy.cli.resolve import resolve_entities
-
-    ids = resolve_entities(csv_list(countries), "COUNTRY", "--countries") or None
-    result = run_brief(open_index(ctx), topic, countries=ids, per_country=per_country)
-    text = {
-        "md": result.to_markdown,
-        "csv": result.to_csv,
-        "json": lambda: json.dumps(result.to_json(), ensure_ascii=False, indent=2),
-    }[fmt]()
-    _write_or_echo(text, out)
-
-
-@click.command()
-@click.option(
-    "--topics", default="law,cybercrime-law,strategy,cert,ppp,education", show_default=True
-)
-@click.option("--countries", help="Comma-separated ids or names (default: the Western Balkans).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "csv", "html", "json"]),
-    default="md",
-    show_default=True,
-)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
-@click.pass_context
-@expected_errors
-def matrix(
-    ctx: click.Context, topics: str, countries: str | None, fmt: str, out: Path | None
-) -> None:
-    """A country x topic table; each cell holds the best evidence sentence with its citation."""
-    import json
-
-    from wbpolicy.answer import matrix as run_matrix
-    from wbpolicy.cli.resolve import resolve_entities
-
-    ids = resolve_entities(csv_list(countries), "COUNTRY", "--countries") or None
-    result = run_matrix(open_index(ctx), csv_list(topics), countries=ids)
-    text = {
-        "md": result.to_markdown,
-        "csv": result.to_csv,
-        "html": result.to_html,
-        "json": lambda: json.dumps(result.to_json(), ensure_ascii=False, indent=2),
-    }[fmt]()
-    _write_or_echo(text, out)
+        say(format_answer(answer))
 
 
 @click.command("eval")

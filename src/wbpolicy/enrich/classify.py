@@ -33,12 +33,13 @@ def infer_country(
     filename: str | None,
     entities: Iterable[Any] | None = None,
 ) -> str | None:
-    """The country (or body) a document belongs to, or None when nothing says so."""
+    """The country (or body) a document belongs to, or None when nothing says so.
+
+    The document speaks first: its title, then the title-like start of its text; then a
+    file-name prefix ("rs-law.pdf"), but a prefix that is also an ordinary word ("my-", "me-",
+    "be-", "us-") only when the text itself mentions that country; then the country the text
+    mentions most."""
     gaz = get_gazetteer()
-    if filename:
-        found = _country_from_filename(PurePath(filename).stem.lower(), gaz)
-        if found:
-            return found
     if title:
         found = _country_from_title(title, gaz)
         if found:
@@ -48,11 +49,34 @@ def infer_country(
         found = _country_from_title(head[: DEFAULT_SETTINGS.title_head_chars], gaz)
         if found:
             return found
+    prefix, ordinary = (
+        _country_from_filename(PurePath(filename).stem.lower(), gaz) if filename else (None, False)
+    )
+    if prefix and not ordinary:
+        return prefix
     if entities is None and head:
         from wbpolicy.enrich.tag.pipeline import get_tagger
 
         entities = get_tagger().tag(head)
-    return _dominant_country(entities or ())
+    entities = list(entities or ())
+    dominant = _dominant_country(entities)
+    if dominant:
+        return dominant
+    if prefix and any(_label_id(e) == ("COUNTRY", prefix) for e in entities):
+        return prefix
+    return None
+
+
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+
+
+def infer_year(title: str | None, filename: str | None) -> int | None:
+    """The first plausible year in the title, else in the file name ("...-2023-2027" -> 2023)."""
+    for source in (title or "", PurePath(filename).stem if filename else ""):
+        years = _YEAR.findall(source)
+        if years:
+            return int(years[0])
+    return None
 
 
 def _dominant_country(entities: Iterable[Any]) -> str | None:
@@ -69,17 +93,22 @@ def _dominant_country(entities: Iterable[Any]) -> str | None:
     return None
 
 
-def _country_from_filename(stem: str, gaz: Gazetteer) -> str | None:
+def _country_from_filename(stem: str, gaz: Gazetteer) -> tuple[str | None, bool]:
+    """The country a file-name prefix names, and whether the prefix is also an ordinary word
+    (then it is weak evidence: "my-kosovo-draft" is not Malaysia's)."""
+    from wbpolicy.text import STOPWORDS
+
     m = re.search(r"profile[-_ ]([a-z]{2})$", stem)
     if m and gaz.get(m.group(1).upper()):
-        return m.group(1).upper()
-    prefix = re.split(r"[-_ ]", stem, maxsplit=1)[0]
+        return m.group(1).upper(), False
+    prefix = re.split(r"[-_ .]", stem, maxsplit=1)[0]
     prefixes = knowledge().region.file_prefixes
+    ordinary = prefix in STOPWORDS or prefix in knowledge().region.word_prefixes
     if prefix in prefixes:
-        return prefixes[prefix]
+        return prefixes[prefix], ordinary
     if len(prefix) == 2 and (entry := gaz.get(prefix.upper())) and entry.label == "COUNTRY":
-        return entry.id
-    return None
+        return entry.id, ordinary
+    return None, False
 
 
 _BODY_TITLE = (
@@ -121,6 +150,9 @@ def _country_from_title(title: str, gaz: Gazetteer) -> str | None:
         demonym = gaz.demonym(word)
         if demonym is not None:
             return demonym.id
+    named = knowledge().countries_named_in(title)  # inside a longer name: "Strategy of Albania"
+    if named:
+        return named[0]
     for body, rx in _BODY_TITLE[1:]:
         if rx.search(title):
             return body
@@ -191,4 +223,4 @@ def _label_id(e: Any) -> tuple[str | None, str | None]:
     return getattr(e, "label", None), getattr(e, "id", None)
 
 
-__all__ = ["infer_country", "infer_kind", "passage_countries", "section_country"]
+__all__ = ["infer_country", "infer_kind", "infer_year", "passage_countries", "section_country"]

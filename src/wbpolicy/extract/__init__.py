@@ -119,10 +119,13 @@ def extract(
 def iter_documents(paths: Iterable[Path | str]) -> Iterator[Path]:
     """Files named, plus every file under named folders (recursive, sorted).
 
-    Hidden files and folders (a leading ".") and corpus ``MANIFEST.json`` files are skipped;
+    Hidden files and folders (a leading "."), corpus ``MANIFEST.json`` files and metadata sidecars
+    (``*.meta.yaml``, ``wbpolicy.yaml``: :mod:`wbpolicy.docmeta`) are skipped;
     unsupported files are still yielded so that the caller reports them.  A path that does not
     exist is yielded as is (extract() then reports it as unreadable).
     """
+    from wbpolicy.docmeta import is_sidecar
+
     for p in paths:
         p = Path(p)
         if p.is_dir():
@@ -132,7 +135,8 @@ def iter_documents(paths: Iterable[Path | str]) -> Iterator[Path]:
                     continue
                 # not only regular files: a FIFO or a socket in a folder is reported (and
                 # never opened) by the caller, not skipped in silence
-                if not child.is_dir() and child.name.lower() not in SKIPPED_NAMES:
-                    yield child
+                if child.is_dir() or child.name.lower() in SKIPPED_NAMES or is_sidecar(child):
+                    continue
+                yield child
         else:
             yield p

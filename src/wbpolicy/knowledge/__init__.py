@@ -111,6 +111,7 @@ class Region:
     capitals: dict[str, str]
     file_prefixes: dict[str, str]
     table1_columns: dict[str, str]
+    word_prefixes: frozenset[str] = frozenset()
 
     def is_state(self, code: str) -> bool:
         """ISO alpha-2 codes and sub-state ids (BA-SRP); bodies (EU, CoE, WB) are not states."""
@@ -146,6 +147,29 @@ class Knowledge:
             return str(entry.parent)
         head, sep, _ = country_id.partition("-")
         return head if sep and len(head) == 2 and head.isalpha() and head.isupper() else None
+
+    def countries_named_in(self, text: str) -> list[str]:
+        """Countries whose name, alias, demonym or capital occurs anywhere in the text, also inside
+        the name of another entity (which the tagger reports as that entity only), in the order
+        they occur."""
+        from wbpolicy.text import fold
+
+        folded = fold(text)
+        found: list[tuple[int, str]] = []
+
+        def look(name: str, country: str) -> None:
+            m = re.search(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)", folded)
+            if m:
+                found.append((m.start(), country))
+
+        for entry in self.gazetteer.by_label("COUNTRY"):
+            for name in (entry.name, *entry.aliases, *entry.demonyms):
+                # short acronyms ("KOS", "BIH") only as the tagger reads them, never inside words
+                if len(name) >= 4:
+                    look(name, entry.id)
+        for city, country in self.region.capitals.items():
+            look(city, country)
+        return list(dict.fromkeys(c for _, c in sorted(found)))
 
     def home_country(self, entity_id: str) -> str | None:
         """The state a national body or instrument belongs to (not a body such as the EU)."""
@@ -234,6 +258,7 @@ def load_region() -> Region:
                 str(k).lower(): str(v) for k, v in (data.get("file_prefixes") or {}).items()
             },
             table1_columns={str(k): str(v) for k, v in (data.get("table1_columns") or {}).items()},
+            word_prefixes=frozenset(str(w).lower() for w in data.get("word_prefixes") or ()),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise KnowledgeError(f"region.yaml is malformed: {exc!r}") from exc

@@ -8,11 +8,9 @@ name ("the National Cyber Security Strategy of Kosovo*", "the OSCE Mission to Sk
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from wbpolicy.knowledge import knowledge
-from wbpolicy.text import fold
 
 
 @dataclass(frozen=True)
@@ -75,22 +73,4 @@ def read_countries(text: str) -> QueryCountries:
 
 
 def countries_named_in(text: str) -> list[str]:
-    """Countries whose name, alias, demonym or capital occurs anywhere in the text, also inside
-    the name of another entity (which the tagger reports as that entity only)."""
-    know = knowledge()
-    folded = fold(text)
-    found: list[tuple[int, str]] = []
-
-    def look(name: str, country: str) -> None:
-        m = re.search(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)", folded)
-        if m:
-            found.append((m.start(), country))
-
-    for entry in know.gazetteer.by_label("COUNTRY"):
-        for name in (entry.name, *entry.aliases, *entry.demonyms):
-            # short acronyms ("KOS", "BIH") only as the tagger reads them, never inside words
-            if len(name) >= 4:
-                look(name, entry.id)
-    for city, country in know.region.capitals.items():
-        look(city, country)
-    return list(dict.fromkeys(c for _, c in sorted(found)))
+    return knowledge().countries_named_in(text)

@@ -198,7 +198,7 @@ class Service:
     ) -> Brief:
         """``wbpolicy brief TOPIC``."""
         from wbpolicy.answer import brief
-        from wbpolicy.cli import query as cli
+        from wbpolicy.cli import report_cmd as cli
 
         if not topic.strip():
             raise BadRequest("topic: the topic is empty")
@@ -210,7 +210,7 @@ class Service:
     def matrix(self, *, topics: Sequence[str] = (), countries: Sequence[str] = ()) -> Matrix:
         """``wbpolicy matrix``; kept in a small cache (it runs one evidence search per cell)."""
         from wbpolicy.answer import matrix
-        from wbpolicy.cli import query as cli
+        from wbpolicy.cli import report_cmd as cli
         from wbpolicy.cli.common import csv_list
 
         names = tuple(topics) or csv_list(cli_default(cli.matrix, "topics"))

@@ -194,7 +194,7 @@ async def _page_view(
 
 
 async def _matrix(request: Request, service: Service, run: Runner) -> tuple[str, str]:
-    from wbpolicy.cli import query as cli
+    from wbpolicy.cli import report_cmd as cli
     from wbpolicy.serve.api import split_list
     from wbpolicy.serve.service import cli_default
 
