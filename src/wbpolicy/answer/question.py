@@ -10,6 +10,7 @@ Nothing is generated: every answer text is a slice of a stored passage.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wbpolicy.answer.citations import CitationLinker
@@ -38,11 +39,20 @@ def ask(
     top_k: int | None = None,
     settings: AnswerSettings | None = None,
     search_settings: SearchSettings | None = None,
+    filters: Filters | None = None,
 ) -> Answer:
-    """Answer ``question`` from ``index`` with verbatim sentences, or abstain."""
+    """Answer ``question`` from ``index`` with verbatim sentences, or abstain.  ``filters`` (the
+    same as ``search``'s) narrow where the answer may come from."""
     s = settings or AnswerSettings()
     q = question if isinstance(question, Query) else analyse(question, search_settings)
-    return answer(index, q, top_k=top_k or s.top_k, settings=s, search_settings=search_settings)
+    return answer(
+        index,
+        q,
+        top_k=top_k or s.top_k,
+        settings=s,
+        search_settings=search_settings,
+        filters=filters,
+    )
 
 
 def answer(
@@ -56,14 +66,16 @@ def answer(
     relative: float | None = None,
     settings: AnswerSettings | None = None,
     search_settings: SearchSettings | None = None,
+    filters: Filters | None = None,
 ) -> Answer:
     """The retrieval-and-quoting half of :func:`ask`.  ``search_query`` is what is searched when
     it differs from the question (``brief`` searches a topic's terms)."""
     s = settings or AnswerSettings()
-    docs = index.reader.documents()
+    user = filters or Filters()
+    docs = {k: d for k, d in index.reader.documents().items() if document_allowed(d, user)}
     topics = q.topic_objects()
     hits, searched, candidates = _retrieve(
-        index, q, search_query or q, docs, top_k, search_settings
+        index, q, search_query or q, docs, top_k, search_settings, user
     )
     chosen = select(
         index,
@@ -85,7 +97,7 @@ def answer(
         hits=tuple(hits),
         searched=tuple(searched),
         abstained=not items,
-        message=None if items else abstain_message(q, topics, searched),
+        message=None if items else _empty_message(q, topics, searched, docs, user),
         topic_labels={t.id: t.label for t in topics},
     )
 
@@ -97,6 +109,7 @@ def _retrieve(
     docs: dict[str, Document],
     top_k: int,
     search_settings: SearchSettings | None,
+    user: Filters,
 ) -> tuple[list[Hit], list[SearchedDoc], list[Candidate]]:
     from wbpolicy.search import search
 
@@ -104,9 +117,12 @@ def _retrieve(
     searched: list[SearchedDoc] = []
     candidates: list[Candidate] = []
     seen: set[int] = set()
+    if not docs:
+        return hits, searched, candidates
     for country in q.countries or (None,):
         cset = q.country_scope(country)
-        for group, filters in search_runs(q, country, cset, docs):
+        for group, run in search_runs(q, country, cset, docs):
+            filters = narrowed(run, user, docs)
             got = list(
                 search(index, sq, top_k=top_k, filters=filters, settings=search_settings).hits
             )
@@ -136,6 +152,30 @@ def search_runs(
     if others:
         runs.append((GROUP_ABOUT, Filters(countries=tuple(cset), doc_ids=others)))
     return runs
+
+
+def document_allowed(d: Document, f: Filters) -> bool:
+    """Whether the document-level filters (ids, kinds, years) let ``d`` answer."""
+    if f.doc_ids and d.doc_id not in f.doc_ids:
+        return False
+    if f.kinds and not any(is_kind(d, k) for k in f.kinds):
+        return False
+    if f.year_min is not None and (d.year is None or d.year < f.year_min):
+        return False
+    return not (f.year_max is not None and (d.year is None or d.year > f.year_max))
+
+
+def narrowed(run: Filters, user: Filters, docs: dict[str, Document]) -> Filters:
+    """A search run's filters narrowed by the user's: the document-level ones already chose
+    ``docs``, which a run over every document is then limited to."""
+    doc_level = bool(user.doc_ids or user.kinds or user.year_min or user.year_max)
+    return replace(
+        run,
+        doc_ids=run.doc_ids or (tuple(docs) if doc_level else ()),
+        countries=run.countries or user.countries,
+        orgs=user.orgs,
+        instruments=user.instruments,
+    )
 
 
 def own_documents(
@@ -179,6 +219,20 @@ def dedupe_searched(searched: Sequence[SearchedDoc]) -> list[SearchedDoc]:
     for x in searched:
         seen.setdefault(x.doc_id, x)
     return list(seen.values())
+
+
+def _empty_message(
+    q: Query,
+    topics: Sequence[Topic],
+    searched: Sequence[SearchedDoc],
+    docs: dict[str, Document],
+    user: Filters,
+) -> str:
+    if not docs:
+        from wbpolicy.search import describe_filters
+
+        return f"Nothing to search: no document {describe_filters(user)}."
+    return abstain_message(q, topics, searched)
 
 
 def abstain_message(q: Query, topics: Sequence[Topic], searched: Sequence[SearchedDoc]) -> str:

@@ -207,19 +207,65 @@ def remove(ctx: click.Context, doc_id: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--country", help="Only documents of this country (an id or a name).")
+@click.option("--kind", help="Only documents of this kind (strategy, law, report...).")
+@click.option("--year", help="Only documents of this year or range: 2016, 2015..2019, 2015..")
+@click.option("--problems", is_flag=True, help="List every recorded problem instead.")
 @json_option
 @click.pass_context
 @expected_errors
-def docs(ctx: click.Context, as_json: bool) -> None:
-    """List indexed documents with kind, country, year, pages, passages and problems."""
-    from wbpolicy.cli.render import document_rows
-    from wbpolicy.index.catalog import list_documents
+def docs(
+    ctx: click.Context,
+    country: str | None,
+    kind: str | None,
+    year: str | None,
+    problems: bool,
+    as_json: bool,
+) -> None:
+    """List indexed documents (full id, kind, country, year, pages, passages, problems, title);
+    with --problems, every file that failed or has warnings, and why."""
+    from wbpolicy.cli.common import parse_year_range
+    from wbpolicy.cli.render import document_rows, problem_rows
+    from wbpolicy.cli.resolve import resolve_entities, resolve_kinds
+    from wbpolicy.index import catalog
 
-    documents = list_documents(settings_from(ctx))
+    settings = settings_from(ctx)
+    if problems:
+        found = catalog.list_problems(settings)
+        if as_json:
+            emit_json({"problems": [_problem_json(p) for p in found]})
+        else:
+            say(problem_rows(found))
+        return
+    countries = resolve_entities((country,), "COUNTRY", "--country") if country else ()
+    kinds = resolve_kinds((kind,)) if kind else ()
+    lo, hi = parse_year_range(year)
+    documents = [
+        d
+        for d in catalog.list_documents(settings)
+        if (not countries or d.country in countries)
+        and (not kinds or _is_kind(d, kinds[0]))
+        and (lo is None or (d.year is not None and d.year >= lo))
+        and (hi is None or (d.year is not None and d.year <= hi))
+    ]
     if as_json:
         emit_json({"documents": [d.to_json() for d in documents]})
     else:
         say(document_rows(documents))
+
+
+def _is_kind(doc: Document, kind: str) -> bool:
+    from wbpolicy.answer.question import is_kind
+
+    return is_kind(doc, kind)
+
+
+def _problem_json(p: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    out = asdict(p)
+    out["pages"] = list(p.pages)
+    return out
 
 
 @main.command()
@@ -229,7 +275,7 @@ def docs(ctx: click.Context, as_json: bool) -> None:
     "--passage",
     "passage_id",
     type=click.IntRange(1, MAX_ID),
-    help="Passage id (from search --json).",
+    help="Passage id (from search --json); it must belong to DOC_ID.",
 )
 @json_option
 @click.pass_context
@@ -237,14 +283,19 @@ def docs(ctx: click.Context, as_json: bool) -> None:
 def show(
     ctx: click.Context, doc_id: str, page: int | None, passage_id: int | None, as_json: bool
 ) -> None:
-    """Print a page or a passage of a document, with its citations."""
-    from wbpolicy.cli.render import page_view
+    """Print a page or a passage of a document, with its citations (or the document's record)."""
+    from wbpolicy.cli.render import document_view, page_view
+    from wbpolicy.errors import NotFound
     from wbpolicy.index import catalog
 
     settings = settings_from(ctx)
+    if page is not None and passage_id is not None:
+        raise click.UsageError("give --page or --passage, not both")
     view: catalog.PassageView | catalog.PageView | Document
     if passage_id is not None:
         view = catalog.show_passage(settings, passage_id)
+        if view.doc_id != doc_id:
+            raise NotFound(f"passage {passage_id} belongs to {view.doc_id}, not to {doc_id}")
     elif page is not None:
         view = catalog.show_page(settings, doc_id, page)
     else:
@@ -252,7 +303,36 @@ def show(
     if as_json:
         emit_json(view.to_json())
     else:
-        say(page_view(view))
+        say(document_view(view) if isinstance(view, Document) else page_view(view))
+
+
+@main.command("open")
+@click.argument("doc_id")
+@click.option("--page", type=click.IntRange(1, MAX_ID), default=1, show_default=True)
+@click.option("--print", "print_only", is_flag=True, help="Only print the file:// address.")
+@json_option
+@click.pass_context
+@expected_errors
+def open_cmd(ctx: click.Context, doc_id: str, page: int, print_only: bool, as_json: bool) -> None:
+    """Open a cited page in the desktop's viewer (or print its file://...#page=N address)."""
+    from wbpolicy.index import catalog
+
+    doc = catalog.get_document(settings_from(ctx), doc_id)
+    path = Path(doc.path)
+    if not path.is_file():
+        raise WbpolicyError(f"{doc.path} is no longer there (indexed from it); re-ingest it")
+    if doc.pages and page > doc.pages:
+        raise WbpolicyError(f"{doc_id} has {doc.pages} pages, not {page}")
+    url = path.resolve().as_uri() + (f"#page={page}" if doc.format == "pdf" else "")
+    if as_json:
+        emit_json({"doc_id": doc_id, "page": page, "url": url, "path": str(path)})
+        return
+    click.echo(url)
+    desktop = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if not print_only and desktop:  # without a desktop there is nothing to open it in
+        import webbrowser
+
+        webbrowser.open(url)
 
 
 @main.group()

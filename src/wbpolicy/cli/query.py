@@ -96,23 +96,25 @@ def search(
     if as_json:
         emit_json(result.to_json())
     else:
-        say(hits_text(result.hits) if result.hits else "no passage found")
+        say(hits_text(result.hits) if result.hits else (result.message or "no passage found"))
 
 
 @click.command()
 @click.argument("question")
 @click.option("-k", "--top-k", default=8, show_default=True, type=click.IntRange(1, 100))
+@filter_options
 @json_option
 @click.pass_context
 @expected_errors
-def ask(ctx: click.Context, question: str, top_k: int, as_json: bool) -> None:
+def ask(ctx: click.Context, question: str, top_k: int, as_json: bool, **filt: Any) -> None:
     """Answer a question with verbatim, cited sentences (or say that the corpus has none)."""
     from wbpolicy.answer import ask as run_ask
     from wbpolicy.answer import format_answer
     from wbpolicy.query import check_query
 
     check_query(question)
-    answer = run_ask(open_index(ctx), question, top_k=top_k)
+    filters = build_filters(**filt)
+    answer = run_ask(open_index(ctx), question, top_k=top_k, filters=filters)
     if as_json:
         emit_json(answer.to_json())
     else:

@@ -67,20 +67,59 @@ def hits_text(hits: Sequence[Any]) -> str:
 
 
 def document_rows(documents: Sequence[Any]) -> str:
+    """One row per document: the full id (what `show` and `--doc` take), then the title."""
     if not documents:
         return "no documents indexed"
+    width = max(6, *(len(d.doc_id) for d in documents))
     head = (
-        f"{'doc_id':<52} {'kind':<10} {'country':<7} {'year':<5} {'pages':>5} "
-        f"{'passages':>8}  problems"
+        f"{'doc_id':<{width}} {'kind':<10} {'country':<7} {'year':<5} {'pages':>5} "
+        f"{'passages':>8}  {'problems':<12} title"
     )
     rows = [head, "-" * len(head)]
     for d in documents:
         probs = ", ".join(sorted({p.code for p in d.problems})) or "-"
         rows.append(
-            f"{d.doc_id[:52]:<52} {d.kind:<10} {d.country or '-':<7} {d.year or '-'!s:<5} "
-            f"{d.pages:>5} {d.passages:>8}  {probs}"
+            f"{d.doc_id:<{width}} {d.kind:<10} {d.country or '-':<7} {d.year or '-'!s:<5} "
+            f"{d.pages:>5} {d.passages:>8}  {probs:<12} {d.title}"
         )
     return "\n".join(rows)
+
+
+def problem_rows(problems: Sequence[Any]) -> str:
+    if not problems:
+        return "no problems recorded"
+    out = []
+    for p in problems:
+        status = "NOT INDEXED" if p.fatal else "warning"
+        pages = f" (pages {', '.join(map(str, p.pages))})" if p.pages else ""
+        out.append(f"{status}: {p.path}: {p.code}: {p.message}{pages}")
+    return "\n".join(out)
+
+
+def document_view(doc: Any) -> str:
+    """A document's record, field by field; unknown fields say "unknown", never "None"."""
+    fields = [
+        ("id", doc.doc_id),
+        ("title", doc.title),
+        ("kind", doc.kind),
+        ("country", doc.country),
+        ("year", doc.year),
+        ("language", doc.language),
+        ("format", doc.format),
+        ("pages", doc.pages),
+        ("passages", doc.passages),
+        ("file", doc.path),
+        ("source", doc.source_url),
+        ("sha256", doc.sha256),
+    ]
+    lines = [
+        f"{name + ':':<10} {value if value not in (None, '') else 'unknown'}"
+        for name, value in fields
+    ]
+    for p in doc.problems:
+        pages = f" (pages {', '.join(map(str, p.pages))})" if p.pages else ""
+        lines.append(f"{'problem:':<10} {p.code}: {p.message}{pages}")
+    return "\n".join(lines)
 
 
 def page_view(view: Any) -> str:

@@ -9,7 +9,7 @@ directly (``ask`` does, so a question is never analysed twice).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from wbpolicy.errors import WbpolicyError
@@ -33,6 +33,8 @@ class SearchResult:
     mode: str
     hits: tuple[Hit, ...]
     understood: dict[str, Any] = field(default_factory=dict)
+    # why there are no hits, when the reason is known ("no strategy about Kosovo (XK) is indexed")
+    message: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class SearchResult:
             "hits": [h.to_json() for h in self.hits],
             "mode": self.mode,
             "understood": self.understood,
+            "message": self.message,
         }
 
 
@@ -62,10 +65,36 @@ def search(
         return result
     allowed = index.reader.allowed_ids(filters or Filters())
     if allowed is not None and not allowed:
-        return result
+        return replace(result, message=f"no passage {describe_filters(filters or Filters())}")
     scored = _rank(index, q, mode, max(s.candidates, top_k * 3), allowed, s)
     hits = index.reader.hits(scored, top_k)
     return SearchResult(q.text, mode, tuple(hits), q.to_json())
+
+
+def describe_filters(f: Filters) -> str:
+    """The filters in words: "in a strategy about Kosovo (XK) of 2020-2025"."""
+    from wbpolicy.knowledge import knowledge
+
+    know = knowledge()
+    parts = []
+    if f.doc_ids:
+        parts.append(
+            "in " + (f.doc_ids[0] if len(f.doc_ids) == 1 else f"{len(f.doc_ids)} documents")
+        )
+    if f.kinds:
+        parts.append("in a " + " or ".join(dict.fromkeys(f.kinds)))
+    if f.countries:
+        parts.append("about " + " or ".join(know.country_name(c) for c in f.countries))
+    for label, ids in (("mentioning", f.orgs), ("citing", f.instruments)):
+        if ids:
+            parts.append(f"{label} " + " or ".join(ids))
+    if f.year_min is not None or f.year_max is not None:
+        lo, hi = f.year_min, f.year_max
+        if lo == hi:
+            parts.append(f"of {lo}")
+        else:
+            parts.append(f"of {lo}-{hi}" if lo and hi else f"from {lo}" if lo else f"up to {hi}")
+    return (" ".join(parts) if parts else "matches") + " is indexed"
 
 
 def _rank(
