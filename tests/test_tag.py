@@ -543,3 +543,39 @@ def test_span_order_keys_are_spacys_string_ids(tagger: Tagger) -> None:
         assert murmurhash64a(s.encode("utf-8")) == hash_string(s)
     order = get_matcher().order
     assert order and all(order[s] == strings.add(s) for s in order)  # "ORG" is a symbol
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a generic ministry name is not Kosovo's ministry: the text names Moldova
+        (
+            "The Ministry of Internal Affairs of Moldova.",
+            [("Ministry of Internal Affairs", "ministry-of-interior"), ("Moldova", "MD")],
+        ),
+        # a country-specific entry's name, said of another country, is not that entry
+        (
+            "The National Council for Cyber Security of Georgia met.",
+            [
+                ("National Council for Cyber Security", "org:national-council-for-cyber-security"),
+                ("Georgia", "GE"),
+            ],
+        ),
+        # ... and said of its own country it still is
+        (
+            "The Ministry for Information Society and Telecommunications of Montenegro",
+            [
+                ("Ministry for Information Society and Telecommunications", "me-misit"),
+                ("Montenegro", "ME"),
+            ],
+        ),
+        (
+            "The Kosovo Ministry of Internal Affairs (MIA)",
+            [("Kosovo Ministry of Internal Affairs", "xk-mia"), ("MIA", "xk-mia")],
+        ),
+    ],
+)
+def test_generic_names_bind_to_the_country_the_text_names(text, expected) -> None:
+    from wbpolicy.enrich.tag import get_tagger
+
+    assert [(e.text, e.id) for e in get_tagger().tag(text)] == expected

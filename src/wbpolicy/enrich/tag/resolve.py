@@ -172,6 +172,14 @@ def _split_country(c: Cand, cands: list[Cand], text: str, settings: TaggerSettin
         and (g.start, g.end) == (c.start, m.start())
     ]
     eid = same[0].id if same else c.id
+    gaz = get_gazetteer()
+    home = gaz.get(eid) if eid else None
+    named = gaz.get(country.id) if country.id else None
+    related = {country.id, named.parent if named is not None else None}
+    if home is not None and home.country and home.country not in related:
+        # "National Council for Cyber Security of Georgia" is not Montenegro's council of that
+        # name: a generic name is bound to the country the text names, never to another one
+        eid = pattern_id(c.label, head)
     return [Cand(c.start, m.start(), c.label, eid, c.source), country]
 
 
