@@ -52,7 +52,9 @@ MetadataLookup = Callable[[Path, str], Any]
 
 def chunking_settings(settings: Settings) -> dict[str, Any]:
     """Everything that shapes the stored passages and their vectors: part of the index key."""
+    from wbpolicy.enrich.tag import TAGGER_VERSION
     from wbpolicy.extract import EXTRACTOR_VERSION
+    from wbpolicy.knowledge import facts_digest
 
     c = settings.chunk
     layouts = index_settings(settings)
@@ -63,6 +65,8 @@ def chunking_settings(settings: Settings) -> dict[str, Any]:
             json.dumps([layouts["PdfLayout"], layouts["TextLayout"]], sort_keys=True).encode()
         ).hexdigest()[:12],
         "chunker_version": CHUNKER_VERSION,
+        # entities and passage countries: changed facts or rules re-tag every document
+        "tagging": f"{TAGGER_VERSION}:{facts_digest()}",
         "max_tokens": c.max_tokens,
         "min_tokens": c.min_tokens,
         "embed_context": c.embed_context,
@@ -387,9 +391,7 @@ def _check_or_switch_model(
 
 def remove(doc_id: str, settings: Settings) -> None:
     """Drop a document (its passages, vectors, citations, mentions...) and refresh FAISS."""
-    if not settings.db_path.is_file():
-        raise NotFound(f"no document {doc_id!r}: there is no index at {settings.index_dir}")
-    index = Index.open(settings, readonly=False)
+    index = Index.open(settings, readonly=False, create=False)
     try:
         if not index.writer.remove_document(doc_id):
             raise NotFound(f"no document {doc_id!r}; `wbpolicy docs` lists the documents")

@@ -5,6 +5,11 @@ library versions, counts) and records the store ``generation`` the FAISS file wa
 When the FAISS file is missing, or its generation differs from the store's (an ingest was
 interrupted after committing documents, or another process wrote), the vectors are rebuilt from
 the ``embeddings`` table: in memory for read-only opens, and saved for writable ones.
+
+A read-only open writes nothing and creates nothing (it works on a read-only file system); a
+write open of an index whose files cannot be written raises :class:`IndexReadOnly`; an index of
+a newer schema is refused either way (:class:`IndexTooNew`); a damaged or locked store raises
+:class:`IndexDamaged` / :class:`IndexBusy` (see :mod:`.store`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from wbpolicy import __version__
 from wbpolicy.errors import IndexMismatch, IndexNotFound
 from wbpolicy.fsutil import atomic_write_text
 from wbpolicy.index.reader import Reader
-from wbpolicy.index.store import MIGRATIONS, Store
+from wbpolicy.index.store import MIGRATIONS, Store, has_tables, os_error
 from wbpolicy.index.writer import (
     META_CHUNKING,
     META_CREATED,
@@ -80,12 +85,22 @@ class Index:
         self._manifest: dict[str, Any] | None = None
 
     @classmethod
-    def open(cls, settings: Settings, readonly: bool = True) -> Index:
-        if readonly and not settings.db_path.is_file():
+    def open(cls, settings: Settings, readonly: bool = True, *, create: bool = True) -> Index:
+        """Open the index of ``settings``.  Reads never create anything: no index there is
+        :class:`IndexNotFound`.  A writable open creates the index when ``create`` (ingest) and
+        refuses a missing one otherwise (remove, rebuild)."""
+        db = settings.db_path
+        if (readonly or not create) and not (db.is_file() and db.stat().st_size > 0):
             raise IndexNotFound(f"no index at {settings.index_dir}; run `wbpolicy ingest PATH`")
-        store = Store(settings.db_path, readonly=readonly)
+        store = Store(db, readonly=readonly, create=create)
         if readonly:
-            version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+            version = store.version
+            if version == 0 or not has_tables(store.conn):
+                store.close()
+                raise IndexNotFound(
+                    f"no index at {settings.index_dir} ({db.name} holds no wbpolicy index); "
+                    "run `wbpolicy ingest PATH`"
+                )
             if version < len(MIGRATIONS):
                 store.close()
                 raise IndexMismatch(
@@ -201,7 +216,9 @@ class Index:
             except RuntimeError as exc:  # a damaged cache is not fatal: SQLite is the truth
                 log.warning("could not read %s (%s); rebuilding", path, exc)
         vecs = self.build_vectors()
-        if not self.readonly:
+        if self.readonly:
+            log.debug("vectors rebuilt in memory from SQLite; not saved (index opened read-only)")
+        else:
             self._save(vecs, generation)
         return vecs
 
@@ -231,8 +248,11 @@ class Index:
     def _save(self, vecs: VectorIndex, generation: int) -> None:
         # FAISS first, manifest second: a crash in between leaves an old generation in the
         # manifest, so the next open rebuilds instead of trusting a file it cannot vouch for.
-        vecs.save(self.settings.faiss_path)
-        self.write_manifest(generation=generation, vectors=len(vecs))
+        try:
+            vecs.save(self.settings.faiss_path)
+            self.write_manifest(generation=generation, vectors=len(vecs))
+        except OSError as exc:  # e.g. EROFS: the write open's probe passed, the disk changed
+            raise os_error(exc, self.path) from exc
 
     # -- manifest ------------------------------------------------------------------------------
     @property
@@ -297,6 +317,32 @@ class Index:
             self.settings.manifest_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         )
         self._manifest = data
+        return data
+
+    def live_counts(self) -> dict[str, int]:
+        """What the store holds now (the manifest's counts date from its last save)."""
+        return {
+            "documents": self.count("documents"),
+            "pages": self.count("pages"),
+            "passages": self.count("passages"),
+            "vectors": self.count("embeddings"),
+            "problems": self.count("problems"),
+        }
+
+    def info(self) -> dict[str, Any]:
+        """The manifest with the live counts: ``counts`` is read from SQLite now; when the
+        manifest recorded other figures (an interrupted ingest, a removal since) they are kept as
+        ``manifest_counts``.  ``store_generation`` next to the manifest's ``generation`` tells
+        whether the FAISS file is current."""
+        data = dict(self.manifest)
+        recorded = (self._read_manifest() or {}).get("counts")
+        live = self.live_counts()
+        data["counts"] = live
+        if isinstance(recorded, dict) and any(
+            k in recorded and recorded[k] != v for k, v in live.items()
+        ):
+            data["manifest_counts"] = recorded
+        data["store_generation"] = self.store.generation
         return data
 
     # -- small queries ---------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from wbpolicy.errors import WbpolicyError
+from wbpolicy.index.store import FTS_TABLE, translate_error
 from wbpolicy.models import Citation, Document, Entity, Filters, Hit
 
 if TYPE_CHECKING:
@@ -30,6 +32,13 @@ def _ids(ids: Iterable[int]) -> str:
 class Reader:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+
+    def _fts_failure(self, exc: sqlite3.Error) -> WbpolicyError | None:
+        """The wbpolicy error for a failed full-text statement on a plain sqlite3 connection;
+        None for a bad MATCH expression (a query problem, answered with no lexical hits).  A
+        damaged or missing FTS table, a locked or damaged store, is never answered with silence
+        (the store's connections raise those as wbpolicy errors already)."""
+        return translate_error(exc, getattr(self.conn, "index_dir", "?"), FTS_TABLE)
 
     # -- filters ----------------------------------------------------------------------------
     def allowed_ids(self, filters: Filters) -> set[int] | None:
@@ -58,7 +67,12 @@ class Reader:
         params.append(k)
         try:
             rows = self.conn.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:  # a bad MATCH must never crash a search
+        except WbpolicyError:  # a damaged FTS table must not look like no hits
+            raise
+        except sqlite3.Error as exc:  # a bad MATCH must never crash a search ...
+            failure = self._fts_failure(exc)
+            if failure is not None:  # ... but a damaged FTS table must not look like no hits
+                raise failure from exc
             log.warning("FTS query failed for %r: %s", expr, exc)
             return []
         return [(int(r[0]), float(r[1])) for r in rows]
@@ -69,7 +83,12 @@ class Reader:
             row = self.conn.execute(
                 "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (expr,)
             ).fetchone()
-        except sqlite3.OperationalError:
+        except WbpolicyError:
+            raise
+        except sqlite3.Error as exc:
+            failure = self._fts_failure(exc)
+            if failure is not None:
+                raise failure from exc
             log.debug("FTS count failed for %r", expr, exc_info=True)
             return None
         return int(row[0])

@@ -419,7 +419,10 @@ class Writer:
             except (IndexBusy, IndexReadOnly):
                 raise
             except sqlite3.DatabaseError as exc:
-                log.warning("the full-text table cannot be repaired in place (%s); recreating", exc)
+                log.warning(
+                    "the full-text table cannot be repaired in place (%s); creating it again",
+                    exc.__cause__ or exc,
+                )
                 conn.execute("ROLLBACK TO fts_rebuild")
                 conn.execute("RELEASE fts_rebuild")
                 row = conn.execute(

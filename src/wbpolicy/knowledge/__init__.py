@@ -285,6 +285,15 @@ def _parse() -> Knowledge:
     )
 
 
+def facts_digest() -> str:
+    """A digest of the data files alone: what entity tagging and classification depend on (an
+    index records it, so changed facts re-tag the documents on the next ingest)."""
+    h = hashlib.sha256()
+    for name in _DATA_FILES:
+        h.update(name.encode() + b"\0" + _read(name).encode("utf-8") + b"\0")
+    return h.hexdigest()[:16]
+
+
 def data_digest() -> str:
     h = hashlib.sha256(f"{_CACHE_FORMAT}:{sys.version_info[:2]}".encode())
     for name in _DATA_FILES:

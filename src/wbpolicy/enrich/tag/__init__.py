@@ -16,8 +16,13 @@ from wbpolicy.enrich.tag.pipeline import Tagger, get_tagger
 from wbpolicy.enrich.tag.query import QueryEntities, query_entities
 from wbpolicy.enrich.tag.settings import DEFAULT_SETTINGS, TaggerSettings
 
+# Bump when the tagging rules change what is stored (ids, spans, passage countries): an index
+# built by an older tagger then re-tags its documents on the next ingest.
+TAGGER_VERSION = 2
+
 __all__ = [
     "DEFAULT_SETTINGS",
+    "TAGGER_VERSION",
     "QueryEntities",
     "Tagger",
     "TaggerSettings",
