@@ -157,6 +157,12 @@ class SearchSettings:
     dense_floor: float = 0.3
     # how deep the lexical list is read for that completion
     complete_lex_depth: int = 500
+    # relevance floors (hybrid and dense; semantic embedders only): a query no passage matches
+    # lexically returns nothing unless its best cosine reaches the first; any query returns
+    # nothing below the second ("zzzzqqqq" 0.22, "banana smoothie recipe" 0.16, "football world
+    # cup results" 0.21; the weakest dev query 0.40)
+    relevance_floor_unmatched: float = 0.35
+    relevance_floor: float = 0.25
     # bm25 column weights of passages_fts(text, section, title)
     bm25_weights: tuple[float, float, float] = (1.0, 0.4, 0.1)
     # bonus for passages about a country the query names, by how the country was assigned

@@ -24,6 +24,8 @@ class HashEmbedder:
     Texts sharing words get similar vectors.  For tests only."""
 
     max_tokens = 256
+    # its cosines measure shared words, not meaning: search's relevance floors do not apply
+    semantic = False
 
     def __init__(self, dim: int = 64) -> None:
         if dim < 2:

@@ -68,7 +68,10 @@ def search(
         return replace(result, message=f"no passage {describe_filters(filters or Filters())}")
     scored = _rank(index, q, mode, max(s.candidates, top_k * 3), allowed, s)
     hits = index.reader.hits(scored, top_k)
-    return SearchResult(q.text, mode, tuple(hits), q.to_json())
+    message = (
+        None if hits else "no passage is about this query (nothing clears the relevance floor)"
+    )
+    return SearchResult(q.text, mode, tuple(hits), q.to_json(), message)
 
 
 def describe_filters(f: Filters) -> str:
@@ -100,18 +103,31 @@ def describe_filters(f: Filters) -> str:
 def _rank(
     index: Index, q: Query, mode: str, depth: int, allowed: set[int] | None, s: SearchSettings
 ) -> list[tuple[int, float]]:
-    if mode == "dense":
-        return dense_search(index, q, depth, allowed)
     if mode == "lexical":
         return lexical_search(index.reader, q, depth, allowed, s)
     dense = dense_search(index, q, depth, allowed)
+    if mode == "dense":
+        # dense alone cannot tell an unmatched query: only the lower floor applies
+        return dense if _relevant(index, dense, True, s) else []
     # the lexical list is read deeper once: the passages below the cut-off are the completion's
     # lexical scores (an FTS query restricted to given rowids is far slower than this)
     lexical = lexical_search(index.reader, q, max(depth, s.complete_lex_depth), allowed, s)
+    if not _relevant(index, dense, bool(lexical), s):
+        return []
     lexical, lexical_more = lexical[:depth], lexical[depth:]
     dense, lexical = complete(index, q, dense, lexical, lexical_more)
     scored = fuse(dense, lexical, s, floors=(s.dense_floor, 0.0))
     return rerank_head(index.reader, scored, q, s)
+
+
+def _relevant(
+    index: Index, dense: list[tuple[int, float]], matched: bool, s: SearchSettings
+) -> bool:
+    """Whether anything in the index is about the query at all (the floors in SearchSettings)."""
+    if not getattr(index.embedder, "semantic", True):
+        return True
+    best = dense[0][1] if dense else 0.0
+    return best >= s.relevance_floor and (matched or best >= s.relevance_floor_unmatched)
 
 
 def hits_for_passages(index: Index, passage_ids: Sequence[int]) -> list[Hit]:
