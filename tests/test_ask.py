@@ -369,8 +369,9 @@ def test_format_answer_quotes_with_source_and_footnote(index):
     assert "Understood: country Kosovo (XK); kind strategy; topic strategy" in text
     section = ans.items[0].section
     assert section.endswith("4 State of play > 4.4 Kosovo*")
+    # every citation carries the document's year
     assert (
-        f"— {REPORT_TITLE}, p. 1, § {section} "
+        f"— {REPORT_TITLE} (2016), p. 1, § {section} "
         "[fn 2: National Cyber Security Strategy and Action Plan 2016-2019, available at: "
         "http://example.org/kosovo-ncss.pdf]"
     ) in text

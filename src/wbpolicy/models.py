@@ -70,6 +70,7 @@ class Block:
     section: tuple[str, ...]
     page_breaks: tuple[tuple[int, int], ...]
     citations: tuple[Citation, ...] = ()
+    ocr: bool = False  # (some of) the text was machine-read from the page image (OCR)
 
     @property
     def pages(self) -> tuple[int, ...]:
@@ -94,6 +95,10 @@ class PageText:
     number: int
     text: str
     has_text: bool = True
+    ocr: bool = False  # the text was machine-read from the page image (OCR), not its text layer
+    # OCR'd pages: each word as (text, x0, top, x1, bottom), in PDF points from the top left of
+    # the rendered page (the page view's frame), in reading order; () for text-layer pages
+    words: tuple[tuple[str, float, float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ class Passage:
     # (offset, page): the text from offset on is on page; first pair (0, first page)
     page_breaks: tuple[tuple[int, int], ...] = ()
     is_toc: bool = False
+    ocr: bool = False  # (some of) the text was machine-read from a page image (OCR)
 
     def page_at(self, offset: int) -> int | None:
         return (
@@ -213,6 +219,8 @@ class Hit:
     # the passage's (offset, page) breaks; empty for an index built before they were stored
     page_breaks: tuple[tuple[int, int], ...] = ()
     doc_year: int | None = None  # the document's year: every citation says how old it is
+    paginated: bool = True  # False: a text source without pages (cite its section instead)
+    is_toc: bool = False  # a table-of-contents passage (searchable, never quoted)
 
     def page_of(self, offset: int) -> tuple[int | None, bool]:
         """The page of a character of the passage, and whether it is exact (an older index
@@ -238,6 +246,8 @@ class Hit:
             "passage_id": self.passage_id,
             "kind": self.kind,
             "doc_kind": self.doc_kind,
+            "year": self.doc_year,
+            "page_exact": self.paginated,
         }
 
 

@@ -9,6 +9,7 @@ Nothing is generated: every answer text is a slice of a stored passage.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -88,7 +89,7 @@ def answer(
         relative=s.relative if relative is None else relative,
     )
     linker = CitationLinker.for_index(index)
-    items = tuple(quote(x, linker) for x in chosen)
+    items = tuple(with_newer(quote(x, linker), docs) for x in chosen)
     searched = dedupe_searched(searched)
     return Answer(
         question=q.text,
@@ -190,6 +191,54 @@ def own_documents(
     ]
 
 
+def with_newer(item: AnswerItem, docs: dict[str, Document]) -> AnswerItem:
+    """The item, noting the newest document that supersedes the one quoted: of the same country
+    (the one the item answers for, when a regional report is quoted) and kind, or a primary
+    document (strategy, law...) when a report or profile is quoted — the 2014 profile quoted
+    while the 2020 strategy is indexed."""
+    quoted = docs.get(item.doc_id)
+    if quoted is None or quoted.year is None:
+        return item
+    kinds = knowledge().kinds
+    country = item.country or quoted.country
+    secondary = not kinds.is_primary(quoted.kind)
+    newer = [
+        d
+        for d in docs.values()
+        if d.doc_id != quoted.doc_id
+        and d.country == country
+        and d.year is not None
+        and d.year > quoted.year
+        and (d.kind == quoted.kind or (secondary and kinds.is_primary(d.kind)))
+    ]
+    if not newer:
+        return item
+    best = max(newer, key=lambda d: (d.year or 0, d.doc_id))
+    return replace(item, newer=(best.doc_id, best.title, best.year or 0))
+
+
+_LOCATOR = re.compile(
+    r"^(?:(?P<art>Article|Art\.|Član|Članak|Clan|Neni|Член|Члан)\s*(?P<n>\d+[a-z]?)"
+    r"|(?P<num>\d+(?:\.\d+)+|\d+)[.)]?\s)",
+    re.IGNORECASE,
+)
+
+
+def section_locator(section: str | None) -> str | None:
+    """ "Chapter II > Article 8 - Misuse of devices" -> "Art. 8"; "3 Goals > 3.2 Aims" -> "§ 3.2";
+    else the innermost heading itself."""
+    if not section:
+        return None
+    inner = section.rsplit(" > ", 1)[-1].strip()
+    m = _LOCATOR.match(inner)
+    if m and m.group("art"):
+        word = m.group("art")
+        return f"{'Art.' if word.lower().startswith('art') else word} {m.group('n')}"
+    if m and m.group("num"):
+        return f"§ {m.group('num')}"
+    return f"§ {inner[:80]}"
+
+
 def is_kind(doc: Document, kind: str) -> bool:
     kinds = knowledge().kinds
     return (doc.kind or "").lower() in kinds.stored_values(kind) or kinds.titled(doc.title, kind)
@@ -255,6 +304,14 @@ def quote(x: Sentence, linker: CitationLinker) -> AnswerItem:
     if text != x.text or not text:
         raise RuntimeError(f"answer text is not a slice of passage {hit.passage_id}")
     page, exact = hit.page_of(x.start)
+    last, _ = hit.page_of(max(x.start, x.end - 1))
+    if page is not None and last is not None and last > page:
+        quote_pages: tuple[int, ...] = tuple(range(page, last + 1))  # it crosses a page break
+    else:
+        quote_pages = (page,) if page is not None else ()
+    locator = None
+    if not hit.paginated:  # a text without pages: its section says where the quote is
+        exact, quote_pages, locator = False, (), section_locator(hit.section)
     cites = tuple(linker.link(c, hit.doc_id) for c in hit.citations if x.start <= c.offset <= x.end)
     return AnswerItem(
         text=text,
@@ -273,4 +330,6 @@ def quote(x: Sentence, linker: CitationLinker) -> AnswerItem:
         start=x.start,
         end=x.end,
         year=hit.doc_year,
+        quote_pages=quote_pages,
+        locator=locator,
     )

@@ -21,11 +21,21 @@ def format_citation(c: CitedNote) -> str:
 
 
 def format_source(it: AnswerItem) -> str:
-    out = f"— {it.title}"
-    if it.page is not None:
+    """ "— Title (2016), p. 18, § 4.4 Kosovo*": the document's year with every citation; the
+    page (both when the quote crosses a page break); the article or section of a text without
+    pages; and a newer document of the same country and kind, when there is one."""
+    out = f"— {it.title}" + (f" ({it.year})" if it.year else "")
+    if not it.quote_pages:  # a text without pages: its article or section says where
+        if it.locator and not it.locator.startswith("§"):
+            out += f", {it.locator}"  # "Art. 8"; a numbered section shows in the section path
+    elif len(it.quote_pages) > 1:
+        out += f", pp. {it.quote_pages[0]}-{it.quote_pages[-1]}"
+    else:
         out += f", p. {it.page}" if it.page_exact else f", pp. {'-'.join(map(str, it.pages))}"
     if it.section:
         out += f", § {it.section}"
+    if it.newer:
+        out += f" (newer: {it.newer[1]}, {it.newer[2]})"
     return out
 
 

@@ -54,6 +54,13 @@ class AnswerItem:
     start: int  # offsets of the sentence in the passage text
     end: int
     year: int | None = None  # the document's year
+    # the pages the quote itself runs over (two when it crosses a page break); empty for a
+    # source without pages, cited by ``locator`` instead
+    quote_pages: tuple[int, ...] = ()
+    # where in an unpaginated source the quote stands ("Art. 8", "§ 3.2"); page_exact is False
+    locator: str | None = None
+    # a newer document of the same country and kind than the one quoted: (doc_id, title, year)
+    newer: tuple[str, str, int] | None = None
 
     @property
     def group_label(self) -> str:
@@ -70,8 +77,15 @@ class AnswerItem:
             "year": self.year,
             "page": self.page,
             "pages": list(self.pages),
+            "quote_pages": list(self.quote_pages),
             "page_exact": self.page_exact,
+            "locator": self.locator,
             "section": self.section,
+            "newer": (
+                {"doc_id": self.newer[0], "title": self.newer[1], "year": self.newer[2]}
+                if self.newer
+                else None
+            ),
             "citations": [c.to_json() for c in self.citations],
             "group": self.group_label,
             "country": self.country,

@@ -55,9 +55,9 @@ def citation_lines(citations: Iterable[Any], indent: str = "   ") -> list[str]:
 def hits_text(hits: Sequence[Any]) -> str:
     out = []
     for h in hits:
-        where = " — ".join(
-            filter(None, [h.title, pages_label(h.pages), f"§ {h.section}" if h.section else None])
-        )
+        title = f"{h.title} ({h.doc_year})" if h.doc_year else h.title
+        pages = pages_label(h.pages) if h.paginated else None  # a text without pages
+        where = " — ".join(filter(None, [title, pages, f"§ {h.section}" if h.section else None]))
         kind = "" if h.kind == "body" else f" ({h.kind})"
         out.append(f"{h.rank}. {where}{kind}  [{h.doc_id}, score {h.score:.3f}]")
         out.append(_wrap(h.text))

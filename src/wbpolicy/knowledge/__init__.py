@@ -52,6 +52,7 @@ class Kind:
     aliases: tuple[str, ...]
     asked: re.Pattern[str] | None  # a question naming the kind
     infer: re.Pattern[str] | None  # a title, file name or opening text of a document of the kind
+    primary: bool = False  # the instrument itself (a strategy, a law), not a text about one
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class Kinds:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(k.id for k in self.kinds)
+
+    def is_primary(self, stored: str | None) -> bool:
+        k = self.get(self.normalise(stored) or "") if stored else None
+        return bool(k and k.primary)
 
     def get(self, kind_id: str) -> Kind | None:
         return next((k for k in self.kinds if k.id == kind_id), None)
@@ -237,6 +242,7 @@ def load_kinds() -> Kinds:
                 aliases=tuple(str(a).lower() for a in raw.get("aliases") or ()),
                 asked=_pattern(raw.get("asked"), f"kinds.yaml: {kid}.asked"),
                 infer=_pattern(raw.get("infer"), f"kinds.yaml: {kid}.infer"),
+                primary=bool(raw.get("primary", False)),
             )
         )
     order = tuple(str(k) for k in data.get("infer_order") or [k.id for k in kinds])
