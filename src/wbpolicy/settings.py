@@ -240,6 +240,10 @@ class AnswerSettings:
     vector_cache_size: int = 50_000
     # a quote widened to its anaphoric neighbour stays under this length
     max_quote_chars: int = 900
+    # a sentence of fewer words is a fragment, never a quote; so is one of fewer than
+    # fragment_words without a sentence end ("о информационој безбедности", a heading)
+    min_quote_words: int = 4
+    fragment_words: int = 10
 
 
 @dataclass(frozen=True)

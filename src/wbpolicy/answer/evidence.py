@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from wbpolicy.answer.quotable import list_after, quotable
 from wbpolicy.answer.types import GROUP_OWN
 from wbpolicy.knowledge.topics import Topic
 from wbpolicy.models import Hit
@@ -106,7 +107,7 @@ def select(
         seen.add(key)
         per[doc_key] = per.get(doc_key, 0) + 1
         chosen.append(x)
-    return group_by_document(with_anaphora(chosen, s))
+    return group_by_document(with_anaphora(with_lists(chosen, s), s))
 
 
 def featured_sentences(
@@ -119,15 +120,16 @@ def featured_sentences(
     """The quotable sentences of the candidate passages with their lexical evidence."""
     sents: list[Sentence] = []
     for cand in candidates:
-        if cand.hit.kind == "table":  # rows of marks are not sentences to quote
+        if cand.hit.kind == "table" or cand.hit.is_toc:  # rows of marks, a contents page
             continue
         text = cand.hit.text
+        heading = (cand.hit.section or "").rsplit(" > ", 1)[-1]
         notes = {normalise_ws(c.text) for c in cand.hit.citations}
         last: Sentence | None = None
         for start, end in sentence_spans(text, skip=notes):
             chunk = text[start:end]
-            if len(chunk) > s.max_sentence_chars or not any(ch.isalpha() for ch in chunk):
-                last = None
+            if len(chunk) > s.max_sentence_chars or not quotable(chunk, heading, s):
+                last = None  # a heading, caption, TOC line or fragment: searchable, not quoted
                 continue
             sent = Sentence(cand, start, end, chunk)
             lexical_features(sent, q, topics, tables, s)
@@ -336,6 +338,21 @@ def with_anaphora(chosen: list[Sentence], s: AnswerSettings) -> list[Sentence]:
         if (start, end) != (x.start, x.end):
             x = replace(x, start=start, end=end, text=text[start:end])
         out.append(x)
+    return out
+
+
+def with_lists(chosen: list[Sentence], s: AnswerSettings) -> list[Sentence]:
+    """A sentence ending in ":" ("The main laws related to cybercrime are the following:") is
+    quoted with the list it introduces, or dropped when no list follows in its passage."""
+    out: list[Sentence] = []
+    for x in chosen:
+        if not x.text.rstrip().endswith(":"):
+            out.append(x)
+            continue
+        text = x.cand.hit.text
+        end = list_after(text, x.end, s.max_quote_chars - len(x.text))
+        if end is not None:
+            out.append(replace(x, end=end, text=text[x.start : end], next=None))
     return out
 
 
