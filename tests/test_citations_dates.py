@@ -106,3 +106,28 @@ def test_a_newer_document_is_noted() -> None:
     old = with_newer(replace(profile, doc_id="al-strategy-2015"), docs)
     assert old.newer == ("al-strategy-2020", "al strategy 2020", 2020)
     assert with_newer(replace(profile, doc_id="al-strategy-2020"), docs).newer is None
+
+
+def test_ibid_and_op_cit_resolve_to_the_note_they_refer_to() -> None:
+    from wbpolicy.models import Citation
+
+    notes = [
+        ("1", "Smith, J., Cyber Readiness, 2015, https://example.org/smith.pdf", ("https://example.org/smith.pdf",)),
+        ("2", "Ibid., p. 4.", ()),
+        ("3", "Law on Information Security, Official Gazette 6/2016.", ()),
+        ("4", "Ibid.", ()),
+        ("5", "Smith, op. cit., p. 9.", ()),
+        ("6", "A plain note.", ()),
+    ]  # fmt: skip
+    linker = CitationLinker({}, {}, lambda *_: [], lambda doc_id: notes)
+
+    def link(marker: str):
+        text = dict((m, t) for m, t, _ in notes)[marker]
+        return linker.link(Citation(marker, text, None, 3, 0), "wb-report")
+
+    two = link("2")
+    assert two.refers_to == ("1", notes[0][1]) and two.url == "https://example.org/smith.pdf"
+    assert two.to_json()["refers_to"]["marker"] == "1"
+    assert link("4").refers_to == ("3", notes[2][1])  # the nearest earlier note
+    assert link("5").refers_to == ("1", notes[0][1])  # "Smith, op. cit.": Smith's note
+    assert link("6").refers_to is None

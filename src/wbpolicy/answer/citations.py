@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 
 
 _URL_WORD = re.compile(r"[a-z0-9]+")
+# "Ibid.", "Ibid., p. 4", "Ibidem", "Isto" (bs/hr/sr), "Po aty" (sq), "Author, op. cit."
+_IBID = re.compile(
+    r"^\s*(?:(?P<author>[^,.;]{2,60}),\s*)?(?:ibid(?:em)?\b|isto\b|исто\b|po aty\b|"
+    r"op\.?\s*cit\b|loc\.?\s*cit\b)",
+    re.IGNORECASE,
+)
 _STEM_STOP = frozenset({"national", "of", "the", "and", "for", "on", "per"})
 
 
@@ -32,11 +38,14 @@ class CitationLinker:
         docs: dict[str, Document],
         doc_instruments: dict[str, set[str]],
         mentions_of: Callable[[str, str], list[Entity] | None],
+        footnotes_of: Callable[[str], list[tuple[str, str, tuple[str, ...]]]] | None = None,
     ) -> None:
         self.docs = docs
         self.mentions_of = mentions_of
         self.doc_instruments = doc_instruments
+        self.footnotes_of = footnotes_of
         self._memo: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._notes: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
 
     @classmethod
     def for_index(cls, index: Index) -> CitationLinker:
@@ -47,24 +56,54 @@ class CitationLinker:
             index.cache = {k: v for k, v in index.cache.items() if k[0] != "linker"}
             reader = index.reader
             linker = index.cache[key] = cls(
-                reader.documents(), reader.document_instruments(), reader.footnote_entities
+                reader.documents(),
+                reader.document_instruments(),
+                reader.footnote_entities,
+                reader.footnotes,
             )
         return linker
 
     def link(self, cit: Citation, from_doc: str) -> CitedNote:
-        key = (cit.text, from_doc)
+        referred = self.ibid_target(cit, from_doc)
+        source = cit
+        if referred is not None:  # "Ibid.": the earlier note says what is cited
+            marker, text, urls = referred
+            source = Citation(marker, text, urls[0] if urls else None, cit.page, 0, urls)
+        key = (source.text, from_doc)
         if key not in self._memo:
-            self._memo[key] = self._find(cit, from_doc)
+            self._memo[key] = self._find(source, from_doc)
         found = self._memo[key]
         return CitedNote(
             marker=cit.marker,
             text=cit.text,
-            url=cit.url,
+            url=cit.url or source.url,
             page=cit.page or None,
-            urls=tuple(cit.urls),
+            urls=tuple(cit.urls) or tuple(source.urls),
             linked_doc_id=found[0] if found else None,
             linked_title=found[1] if found else None,
+            refers_to=(referred[0], referred[1]) if referred else None,
         )
+
+    def ibid_target(self, cit: Citation, from_doc: str) -> tuple[str, str, tuple[str, ...]] | None:
+        """For an "Ibid." / "op. cit." note, the nearest earlier note of the document that is
+        not one itself (for "Author, op. cit.", the nearest earlier one by the same author)."""
+        m = _IBID.match(cit.text)
+        if m is None or self.footnotes_of is None:
+            return None
+        if from_doc not in self._notes:
+            self._notes[from_doc] = self.footnotes_of(from_doc)
+        notes = self._notes[from_doc]
+        at = next((i for i, n in enumerate(notes) if n[0] == cit.marker), None)
+        if at is None:
+            return None
+        author = fold(m.group("author") or "").strip(" ,.")
+        for marker, text, urls in reversed(notes[:at]):
+            if _IBID.match(text):
+                continue
+            if author and author not in fold(text):
+                continue
+            return marker, text, urls
+        return None
 
     def _prose_entities(self, cit: Citation, from_doc: str) -> list[Entity]:
         """The entities of the note's prose (outside its URLs), as ingest tagged the note's own

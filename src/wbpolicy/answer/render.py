@@ -13,7 +13,9 @@ def country_name(country_id: str) -> str:
 
 def format_citation(c: CitedNote) -> str:
     parts = [f"fn {c.marker}: {normalise_ws(c.text)}"]
-    if c.url and c.url not in c.text:
+    if c.refers_to:  # "Ibid.": say which note it repeats
+        parts.append(f"(= fn {c.refers_to[0]}: {normalise_ws(c.refers_to[1])})")
+    if c.url and c.url not in c.text and not (c.refers_to and c.url in c.refers_to[1]):
         parts.append(c.url)
     if c.linked_doc_id:
         parts.append(f"-> in corpus: {c.linked_title} ({c.linked_doc_id})")

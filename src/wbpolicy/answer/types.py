@@ -27,9 +27,13 @@ class CitedNote:
     urls: tuple[str, ...] = ()
     linked_doc_id: str | None = None
     linked_title: str | None = None
+    # an "Ibid." / "op. cit." note: the earlier note it refers to, (marker, text)
+    refers_to: tuple[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"marker": self.marker, "text": self.text, "url": self.url}
+        if self.refers_to:
+            out["refers_to"] = {"marker": self.refers_to[0], "text": self.refers_to[1]}
         if self.linked_doc_id:
             out["linked_doc_id"] = self.linked_doc_id
             out["linked_title"] = self.linked_title

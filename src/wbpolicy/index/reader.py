@@ -237,6 +237,15 @@ class Reader:
             out.setdefault(r[0], set()).add(r[1])
         return out
 
+    def footnotes(self, doc_id: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        """The document's footnotes in order: (marker, text, urls)."""
+        rows = self.conn.execute(
+            "SELECT f.marker, f.text, f.urls FROM footnotes f JOIN documents d ON d.id = f.doc_pk "
+            "WHERE d.doc_id = ? ORDER BY f.page, f.id",
+            (doc_id,),
+        )
+        return [(r["marker"], r["text"], tuple(json.loads(r["urls"] or "[]"))) for r in rows]
+
     def footnote_entities(self, text: str, doc_id: str) -> list[Entity] | None:
         """The entities ingest tagged in the footnote passage of ``doc_id`` whose text is
         ``text``; None when the document holds no such passage."""
