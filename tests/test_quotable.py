@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wbpolicy.answer.quotable import list_after, quotable
+from wbpolicy.answer.quotable import is_lead_in, list_after, quotable
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,8 @@ def test_a_colon_brings_its_list() -> None:
     assert text[:new_end].endswith("the Law on Personal Data Protection.")
     assert list_after(text, end, 40) is not None  # the first item fits
     assert list_after("Our aims are:\nA plain sentence follows.", 13, 500) is None
+    # a bullet glyph removed at the store boundary leaves the item's indentation
+    listed = "It will:\n  Systematically monitor it;\nNext."
+    assert list_after(listed, 8, 500) == listed.index(";") + 1
+    assert is_lead_in("The main laws related to cybercrime are the following:")
+    assert not is_lead_in("The Government will establish the National Council, which will:")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from wbpolicy.answer.quotable import list_after, quotable
+from wbpolicy.answer.quotable import is_lead_in, list_after, quotable
 from wbpolicy.answer.types import GROUP_OWN
 from wbpolicy.knowledge.topics import Topic
 from wbpolicy.models import Hit
@@ -342,8 +342,9 @@ def with_anaphora(chosen: list[Sentence], s: AnswerSettings) -> list[Sentence]:
 
 
 def with_lists(chosen: list[Sentence], s: AnswerSettings) -> list[Sentence]:
-    """A sentence ending in ":" ("The main laws related to cybercrime are the following:") is
-    quoted with the list it introduces, or dropped when no list follows in its passage."""
+    """A sentence ending in ":" is quoted with the list it introduces; one that only announces
+    it ("The main laws related to cybercrime are the following:") is dropped when no list
+    follows in its passage."""
     out: list[Sentence] = []
     for x in chosen:
         if not x.text.rstrip().endswith(":"):
@@ -353,6 +354,8 @@ def with_lists(chosen: list[Sentence], s: AnswerSettings) -> list[Sentence]:
         end = list_after(text, x.end, s.max_quote_chars - len(x.text))
         if end is not None:
             out.append(replace(x, end=end, text=text[x.start : end], next=None))
+        elif not is_lead_in(x.text):
+            out.append(x)
     return out
 
 

@@ -26,8 +26,15 @@ _NUMBERED_HEADING = re.compile(r"^\(?(?:\d+(?:\.\d+)*|[IVXLC]+|[a-z])[.)]?\s+\S"
 _SENTENCE_END = re.compile(r"[.!?;…][\"'”’»)\]]*\s*$")
 _WORD = re.compile(r"\w+")
 _FUNCTION_WORDS = frozenset("and or of for the in on to a an de i e u za na".split())
-# a list item after a sentence that ends in ":"
-_LIST_ITEM = re.compile(r"^\s*(?:[-–—•·▪◦*]|\(?\d{1,2}[.)]|\(?[a-z][.)]|[a-z])")
+# a list item after a sentence that ends in ":": a bullet, a number or letter, a lower-case
+# start, or an indented line (a bullet glyph the store removed leaves its indentation)
+_LIST_ITEM = re.compile(r"^(?:\s*(?:[-–—•·▪◦*]|\(?\d{1,2}[.)]|\(?[a-z][.)]|[a-z])|\s+\S)")
+# a sentence that only announces what follows: without its list it says nothing
+_LEAD_IN = re.compile(
+    r"\b(?:following|as follows|below|these|those|include[sd]?|includ\w*|are|is|were|namely)"
+    r"\s*:\s*$",
+    re.IGNORECASE,
+)
 
 
 def quotable(text: str, heading: str = "", s: AnswerSettings | None = None) -> bool:
@@ -54,6 +61,11 @@ def quotable(text: str, heading: str = "", s: AnswerSettings | None = None) -> b
 
 def _all_capitalised(words: list[str]) -> bool:
     return all(w[:1].isupper() or w.lower() in _FUNCTION_WORDS or w.isdigit() for w in words)
+
+
+def is_lead_in(text: str) -> bool:
+    """ "The main laws related to cybercrime are the following:" — nothing without its list."""
+    return _LEAD_IN.search(text) is not None
 
 
 def list_after(text: str, end: int, limit: int) -> int | None:
