@@ -262,6 +262,8 @@ class Filters:
     instruments: tuple[str, ...] = ()
     year_min: int | None = None
     year_max: int | None = None
+    # documents of unknown year pass the year range (``ask`` narrows by a year the question names)
+    year_unknown_ok: bool = False
 
     def is_empty(self) -> bool:
         return not (

@@ -73,6 +73,9 @@ def answer(
     it differs from the question (``brief`` searches a topic's terms)."""
     s = settings or AnswerSettings()
     user = filters or Filters()
+    if q.years and user.year_min is None:
+        # "Kosovo's 2023 Law on ...": a document written before 2023 cannot describe it
+        user = replace(user, year_min=min(q.years), year_unknown_ok=True)
     docs = {k: d for k, d in index.reader.documents().items() if document_allowed(d, user)}
     topics = q.topic_objects()
     hits, searched, candidates = _retrieve(
@@ -161,9 +164,11 @@ def document_allowed(d: Document, f: Filters) -> bool:
         return False
     if f.kinds and not any(is_kind(d, k) for k in f.kinds):
         return False
-    if f.year_min is not None and (d.year is None or d.year < f.year_min):
+    if d.year is None:
+        return f.year_unknown_ok or (f.year_min is None and f.year_max is None)
+    if f.year_min is not None and d.year < f.year_min:
         return False
-    return not (f.year_max is not None and (d.year is None or d.year > f.year_max))
+    return not (f.year_max is not None and d.year > f.year_max)
 
 
 def narrowed(run: Filters, user: Filters, docs: dict[str, Document]) -> Filters:

@@ -1,4 +1,5 @@
-"""Measure ``ask`` on a questions file (``eval/ask_questions.jsonl``):
+"""Measure ``ask`` on a questions file (``eval/ask_questions.jsonl``, or the shared sets'
+``dev2_ask.jsonl`` form with ``expect_abstain`` and ``expect_filters``):
 
 * the country is understood (the expected country is among the understood ones);
 * for questions the corpus answers, an answer sentence contains a gold phrase (after the
@@ -192,7 +193,9 @@ def load_ask_questions(
     cache: dict[Path, str] = {}
     out = []
     for n, rec in iter_jsonl(path):
-        expect = rec.get("expect", "answer")
+        # the shared sets' form: "expect_abstain": true, "expect_filters": {"country": ...}
+        expect = rec.get("expect") or ("abstain" if rec.get("expect_abstain") else "answer")
+        country = rec.get("country") or (rec.get("expect_filters") or {}).get("country")
         if expect not in ("answer", "abstain"):
             raise WbpolicyError(f"{path}:{n}: expect must be 'answer' or 'abstain'")
         gold = tuple(
@@ -205,7 +208,7 @@ def load_ask_questions(
             AskQuestion(
                 str(rec.get("id", n)),
                 rec["question"],
-                rec.get("country"),
+                country,
                 expect,
                 gold,
                 str(rec.get("split", "dev")),
