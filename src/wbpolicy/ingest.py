@@ -54,6 +54,7 @@ def chunking_settings(settings: Settings) -> dict[str, Any]:
     """Everything that shapes the stored passages and their vectors: part of the index key."""
     from wbpolicy.enrich.tag import TAGGER_VERSION
     from wbpolicy.extract import EXTRACTOR_VERSION
+    from wbpolicy.extract.ocr import ocr_enabled
     from wbpolicy.knowledge import facts_digest
 
     c = settings.chunk
@@ -65,6 +66,9 @@ def chunking_settings(settings: Settings) -> dict[str, Any]:
             json.dumps([layouts["PdfLayout"], layouts["TextLayout"]], sort_keys=True).encode()
         ).hexdigest()[:12],
         "chunker_version": CHUNKER_VERSION,
+        # pages without a text layer are read only with OCR on and Tesseract installed: a change
+        # of either re-reads the documents (a scan that failed before goes in)
+        "ocr": ocr_enabled(settings.pdf_layout),
         # entities and passage countries: changed facts or rules re-tag every document
         "tagging": f"{TAGGER_VERSION}:{facts_digest()}",
         "max_tokens": c.max_tokens,

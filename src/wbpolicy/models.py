@@ -221,6 +221,7 @@ class Hit:
     doc_year: int | None = None  # the document's year: every citation says how old it is
     paginated: bool = True  # False: a text source without pages (cite its section instead)
     is_toc: bool = False  # a table-of-contents passage (searchable, never quoted)
+    ocr: bool = False  # machine-read from a page image: check the quote against the page
 
     def page_of(self, offset: int) -> tuple[int | None, bool]:
         """The page of a character of the passage, and whether it is exact (an older index
@@ -248,6 +249,7 @@ class Hit:
             "doc_kind": self.doc_kind,
             "year": self.doc_year,
             "page_exact": self.paginated,
+            "ocr": self.ocr,
         }
 
 

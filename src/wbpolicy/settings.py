@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 ENV_INDEX = "WBPOLICY_INDEX"
+ENV_OCR = "WBPOLICY_OCR"
 ENV_MODEL = "WBPOLICY_MODEL"
 ENV_CORPUS = "WBPOLICY_CORPUS"
 
@@ -129,10 +130,24 @@ class Settings:
         return replace(self, **kw)  # type: ignore[arg-type]
 
 
-def load_settings(index_dir: str | Path | None = None, model: str | None = None) -> Settings:
+def load_settings(
+    index_dir: str | Path | None = None, model: str | None = None, ocr: bool | None = None
+) -> Settings:
+    """The settings of a run: the index and model from the arguments, else the environment, else
+    the defaults; OCR of pages without a text layer unless ``ocr`` is False or ``$WBPOLICY_OCR``
+    is ``0`` (it also needs Tesseract installed)."""
     idx = index_dir or os.environ.get(ENV_INDEX) or default_index_dir()
     mdl = model or os.environ.get(ENV_MODEL) or BUNDLED_MODEL
-    return Settings(index_dir=Path(idx), model=mdl)
+    settings = Settings(index_dir=Path(idx), model=mdl)
+    if ocr is None:
+        ocr = os.environ.get(ENV_OCR, "1").strip().lower() not in ("0", "false", "no", "off")
+    if not ocr:
+        from wbpolicy.extract.pdf.layout import PdfLayout
+
+        settings = replace(
+            settings, pdf_layout=replace(settings.pdf_layout or PdfLayout(), ocr=False)
+        )
+    return settings
 
 
 @dataclass(frozen=True)

@@ -337,4 +337,5 @@ def quote(x: Sentence, linker: CitationLinker) -> AnswerItem:
         year=hit.doc_year,
         quote_pages=quote_pages,
         locator=locator,
+        ocr=hit.ocr,
     )

@@ -26,7 +26,8 @@ def format_source(it: AnswerItem) -> str:
     """ "— Title (2016), p. 18, § 4.4 Kosovo*": the document's year with every citation; the
     page (both when the quote crosses a page break); the article or section of a text without
     pages; and a newer document of the same country and kind, when there is one."""
-    out = f"— {it.title}" + (f" ({it.year})" if it.year else "")
+    year = f" ({it.year})" if it.year and str(it.year) not in it.title else ""
+    out = f"— {it.title}{year}"
     if not it.quote_pages:  # a text without pages: its article or section says where
         if it.locator and not it.locator.startswith("§"):
             out += f", {it.locator}"  # "Art. 8"; a numbered section shows in the section path
@@ -36,6 +37,8 @@ def format_source(it: AnswerItem) -> str:
         out += f", p. {it.page}" if it.page_exact else f", pp. {'-'.join(map(str, it.pages))}"
     if it.section:
         out += f", § {it.section}"
+    if it.ocr:
+        out += " [machine-read (OCR): check the page]"
     if it.newer:
         out += f" (newer: {it.newer[1]}, {it.newer[2]})"
     return out

@@ -65,6 +65,7 @@ class AnswerItem:
     locator: str | None = None
     # a newer document of the same country and kind than the one quoted: (doc_id, title, year)
     newer: tuple[str, str, int] | None = None
+    ocr: bool = False  # the quote was machine-read (OCR) from the page image
 
     @property
     def group_label(self) -> str:
@@ -84,6 +85,7 @@ class AnswerItem:
             "quote_pages": list(self.quote_pages),
             "page_exact": self.page_exact,
             "locator": self.locator,
+            "ocr": self.ocr,
             "section": self.section,
             "newer": (
                 {"doc_id": self.newer[0], "title": self.newer[1], "year": self.newer[2]}

@@ -35,9 +35,17 @@ def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
-def settings_from(ctx: click.Context) -> Settings:
+def settings_from(ctx: click.Context, ocr: bool | None = None) -> Settings:
     obj = ctx.find_root().obj or {}
-    return load_settings(index_dir=obj.get("index"), model=obj.get("model"))
+    return load_settings(index_dir=obj.get("index"), model=obj.get("model"), ocr=ocr)
+
+
+def no_ocr_option(f: F) -> F:
+    return click.option(
+        "--no-ocr",
+        is_flag=True,
+        help="Do not OCR pages without a text layer (also: WBPOLICY_OCR=0).",
+    )(f)
 
 
 def open_index(ctx: click.Context):  # -> wbpolicy.index.Index

@@ -12,7 +12,15 @@ from typing import Any, NoReturn
 import click
 
 from wbpolicy import __version__
-from wbpolicy.cli.common import MAX_ID, emit_json, expected_errors, json_option, say, settings_from
+from wbpolicy.cli.common import (
+    MAX_ID,
+    emit_json,
+    expected_errors,
+    json_option,
+    no_ocr_option,
+    say,
+    settings_from,
+)
 from wbpolicy.errors import WbpolicyError
 from wbpolicy.fsutil import path_text
 from wbpolicy.models import Document, IngestSummary
@@ -137,6 +145,7 @@ def _render_summary(summary: IngestSummary, as_json: bool) -> None:
 @click.option("--year", type=click.IntRange(1000, 9999), help="Year of the one file given.")
 @click.option("--language", help="Language code of the one file given (en, sr, sq...).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@no_ocr_option
 @json_option
 @click.pass_context
 @expected_errors
@@ -146,6 +155,7 @@ def ingest(
     force: bool,
     replace: str | None,
     quiet: bool,
+    no_ocr: bool,
     as_json: bool,
     **fields: Any,
 ) -> None:
@@ -166,7 +176,7 @@ def ingest(
         given = checked(fields, "ingest options")
         summary = run_ingest(
             list(paths),
-            settings_from(ctx),
+            settings_from(ctx, ocr=False if no_ocr else None),
             progress=progress,
             force=force,
             replace=replace,
@@ -345,10 +355,13 @@ def corpus() -> None:
     "src", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@no_ocr_option
 @json_option
 @click.pass_context
 @expected_errors
-def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bool) -> None:
+def corpus_import(
+    ctx: click.Context, src: Path | None, quiet: bool, no_ocr: bool, as_json: bool
+) -> None:
     """Check SRC (default ../shared/corpus) against the manifest and index it."""
     from wbpolicy.corpus import import_corpus
     from wbpolicy.ingest import ingest as run_ingest
@@ -362,7 +375,9 @@ def corpus_import(ctx: click.Context, src: Path | None, quiet: bool, as_json: bo
         click.echo(line, err=True)
     progress = _Progress(quiet)
     try:
-        summary = run_ingest([src], settings_from(ctx), progress=progress)
+        summary = run_ingest(
+            [src], settings_from(ctx, ocr=False if no_ocr else None), progress=progress
+        )
     except KeyboardInterrupt:
         _interrupted_ingest()
     finally:

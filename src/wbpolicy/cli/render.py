@@ -52,13 +52,18 @@ def citation_lines(citations: Iterable[Any], indent: str = "   ") -> list[str]:
     return lines
 
 
+def with_year(title: str, year: int | None) -> str:
+    """ "Title (2016)"; the title alone when it says its year already."""
+    return f"{title} ({year})" if year and str(year) not in title else title
+
+
 def hits_text(hits: Sequence[Any]) -> str:
     out = []
     for h in hits:
-        title = f"{h.title} ({h.doc_year})" if h.doc_year else h.title
+        title = with_year(h.title, h.doc_year)
         pages = pages_label(h.pages) if h.paginated else None  # a text without pages
         where = " — ".join(filter(None, [title, pages, f"§ {h.section}" if h.section else None]))
-        kind = "" if h.kind == "body" else f" ({h.kind})"
+        kind = ("" if h.kind == "body" else f" ({h.kind})") + (" (OCR)" if h.ocr else "")
         out.append(f"{h.rank}. {where}{kind}  [{h.doc_id}, score {h.score:.3f}]")
         out.append(_wrap(h.text))
         out.extend(citation_lines(h.citations))

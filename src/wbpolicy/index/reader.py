@@ -131,7 +131,7 @@ class Reader:
     def _passages(self, ids: list[int]) -> dict[int, sqlite3.Row]:
         sql = (
             "SELECT p.id, p.text, p.kind, p.section, p.page_start, p.pages, p.page_breaks, "
-            "p.is_toc, d.doc_id, d.title, d.kind AS doc_kind, d.country, d.year, d.format, "
+            "p.is_toc, p.ocr, d.doc_id, d.title, d.kind AS doc_kind, d.country, d.year, d.format, "
             "d.n_pages FROM passages p "
             f"JOIN documents d ON d.id = p.doc_pk WHERE p.id IN {_IDS}"
         )
@@ -307,6 +307,7 @@ def _hit(row: sqlite3.Row, rank: int, score: float, cites: tuple[Citation, ...])
         # a text without page breaks has no page to cite: its section is the locator
         paginated=row["format"] == "pdf" or (row["n_pages"] or 0) > 1,
         is_toc=bool(row["is_toc"]),
+        ocr=bool(row["ocr"]),
     )
 
 

@@ -180,6 +180,13 @@ MIGRATIONS: list[str] = [
         message TEXT NOT NULL
     );
     """,
+    # 5: machine-read text: pages read by OCR (with their word boxes, JSON [text, x0, top, x1,
+    # bottom] in PDF points) and the passages drawing on them, so every citation can say so
+    """
+    ALTER TABLE pages ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE pages ADD COLUMN words TEXT;
+    ALTER TABLE passages ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

@@ -288,8 +288,18 @@ class Writer:
         conn: sqlite3.Connection, doc_pk: int, ex: Extraction, run_id: int
     ) -> None:
         conn.executemany(
-            "INSERT INTO pages(doc_pk, page, text, has_text) VALUES(?, ?, ?, ?)",
-            [(doc_pk, pg.number, pg.text, int(pg.has_text)) for pg in ex.pages],
+            "INSERT INTO pages(doc_pk, page, text, has_text, ocr, words) VALUES(?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    doc_pk,
+                    pg.number,
+                    pg.text,
+                    int(pg.has_text),
+                    int(pg.ocr),
+                    json.dumps([list(w) for w in pg.words]) if pg.words else None,
+                )
+                for pg in ex.pages
+            ],
         )
         conn.executemany(
             "INSERT INTO footnotes(doc_pk, page, marker, text, urls) VALUES(?, ?, ?, ?, ?)",
@@ -331,10 +341,11 @@ class Writer:
 
         p = d.passages[j]
         section = section_str(p.section)
+        ocr_pages = {pg.number for pg in d.extraction.pages if pg.ocr}
         conn.execute(
             "INSERT INTO passages(id, doc_pk, ordinal, kind, text, section, page_start, page_end, "
-            "pages, char_start, char_end, page_breaks, is_toc) "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "pages, char_start, char_end, page_breaks, is_toc, ocr) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 pid,
                 doc_pk,
@@ -349,6 +360,7 @@ class Writer:
                 p.char_end,
                 json.dumps([list(b) for b in p.page_breaks]) if p.page_breaks else None,
                 int(p.is_toc),
+                int(p.ocr or bool(ocr_pages & set(p.pages))),  # text machine-read from a page
             ),
         )
         conn.executemany(

@@ -108,11 +108,11 @@ def _rank(
     dense = dense_search(index, q, depth, allowed)
     if mode == "dense":
         # dense alone cannot tell an unmatched query: only the lower floor applies
-        return dense if _relevant(index, dense, True, s) else []
+        return dense if _relevant(index, dense, True, s, allowed is not None) else []
     # the lexical list is read deeper once: the passages below the cut-off are the completion's
     # lexical scores (an FTS query restricted to given rowids is far slower than this)
     lexical = lexical_search(index.reader, q, max(depth, s.complete_lex_depth), allowed, s)
-    if not _relevant(index, dense, bool(lexical), s):
+    if not _relevant(index, dense, bool(lexical), s, allowed is not None):
         return []
     lexical, lexical_more = lexical[:depth], lexical[depth:]
     dense, lexical = complete(index, q, dense, lexical, lexical_more)
@@ -121,13 +121,21 @@ def _rank(
 
 
 def _relevant(
-    index: Index, dense: list[tuple[int, float]], matched: bool, s: SearchSettings
+    index: Index,
+    dense: list[tuple[int, float]],
+    matched: bool,
+    s: SearchSettings,
+    filtered: bool = False,
 ) -> bool:
-    """Whether anything in the index is about the query at all (the floors in SearchSettings)."""
+    """Whether anything in the index is about the query at all (the floors in SearchSettings).
+    Within filters the user chose, a lexical match is enough: a few passages about one country
+    may all be far from the query's meaning and still be what there is."""
     if not getattr(index.embedder, "semantic", True):
         return True
     best = dense[0][1] if dense else 0.0
-    return best >= s.relevance_floor and (matched or best >= s.relevance_floor_unmatched)
+    if matched:
+        return filtered or best >= s.relevance_floor
+    return best >= s.relevance_floor_unmatched
 
 
 def hits_for_passages(index: Index, passage_ids: Sequence[int]) -> list[Hit]:

@@ -53,8 +53,10 @@ class Assembler:
         gap_limit: float,
         right: float,
         layout: PdfLayout,
+        ocr_pages: frozenset[int] = frozenset(),
     ) -> None:
         self.body = body
+        self.ocr_pages = ocr_pages  # pages whose text was read from the image
         self.lexicon = lexicon
         self.gap_limit = gap_limit
         self.right = right  # the text's right edge
@@ -96,8 +98,9 @@ class Assembler:
         self.cur = None
         if not cur or not cur.text.strip():
             return
+        ocr = any(page in self.ocr_pages for _, page in cur.breaks)
         self.blocks.append(
-            Block(cur.text, cur.kind, self.section, tuple(cur.breaks), tuple(cur.cites))
+            Block(cur.text, cur.kind, self.section, tuple(cur.breaks), tuple(cur.cites), ocr=ocr)
         )
 
     def heading(self, it: Item) -> None:
@@ -113,7 +116,8 @@ class Assembler:
             self.levels = [lv for lv, _ in keep] + [level]
             self.section = tuple(s for _, s in keep) + (text,)
             self.in_contents = False
-        self.blocks.append(Block(text, "heading", self.section, ((0, it.page),)))
+        ocr = it.page in self.ocr_pages
+        self.blocks.append(Block(text, "heading", self.section, ((0, it.page),), ocr=ocr))
 
     def _level(self, it: Item) -> int:
         if it.number:
@@ -126,12 +130,14 @@ class Assembler:
         rows, caption = it.table
         if self.in_contents or is_toc_table(rows, self.layout):
             text = "\n".join(" ".join(c for c in r if c) for r in rows)
-            self.blocks.append(Block(text, "paragraph", self.section, ((0, it.page),)))
+            ocr = it.page in self.ocr_pages
+            self.blocks.append(Block(text, "paragraph", self.section, ((0, it.page),), ocr=ocr))
             return
         rendered = "\n".join(" | ".join(r) for r in rows)
         text = f"{caption}\n{rendered}" if caption else rendered
         self.tables.append(Table(it.page, tuple(tuple(r) for r in rows), self.section, caption))
-        self.blocks.append(Block(text, "table", self.section, ((0, it.page),)))
+        ocr = it.page in self.ocr_pages
+        self.blocks.append(Block(text, "table", self.section, ((0, it.page),), ocr=ocr))
 
     def line(self, ln: Line, prev: Line | None, new_page: bool) -> None:
         """Add a body line: it continues the open block or starts a new one."""
@@ -199,14 +205,20 @@ class Assembler:
 
 
 def assemble(
-    pages: list[PageData], body: float, notes: list[Footnote], gap_limit: float, layout: PdfLayout
+    pages: list[PageData],
+    body: float,
+    notes: list[Footnote],
+    gap_limit: float,
+    layout: PdfLayout,
+    ocr_pages: frozenset[int] = frozenset(),
 ) -> Assembler:
-    """All pages' headings, paragraphs and tables, in reading order."""
+    """All pages' headings, paragraphs and tables, in reading order; blocks with text from
+    ``ocr_pages`` are marked as OCR."""
     lexicon = build_lexicon(ln.raw for pd in pages for ln in pd.lines)
     items_by_page = [(pd, page_items(pd, body, layout)) for pd in pages if pd.lines or pd.tables]
     rights = sorted(ln.x1 for pd, _ in items_by_page for ln in pd.lines)
     right = rights[int(layout.right_edge_share * (len(rights) - 1))] if rights else 0.0
-    asm = Assembler(body, notes, lexicon, gap_limit, right, layout)
+    asm = Assembler(body, notes, lexicon, gap_limit, right, layout, ocr_pages)
     asm.level_of_style = _style_levels(it for _, items in items_by_page for it in items)
     for _pd, items in items_by_page:
         prev: Line | None = None

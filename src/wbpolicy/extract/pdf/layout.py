@@ -89,6 +89,21 @@ class PdfLayout:
     short_line_ems: float = 4.0  # a sentence-final line ending this many sizes short ends one
     indent_slack: float = 1.0  # a next line starting this little left of the last is aligned
     right_edge_share: float = 0.9  # the text's right edge is this percentile of line ends
+    # --- OCR (Tesseract) of pages without a usable text layer ---------------------------------
+    ocr: bool = True  # OCR image-only and undecodable pages (when tesseract is installed)
+    ocr_dpi: int = 300  # pages are rendered (grayscale) at this resolution for OCR
+    ocr_languages: str = ""  # Tesseract languages ("fra+nld"); "": the document's, guessed
+    ocr_probe_pages: int = 3  # pages read in English at most to guess an unknown language
+    ocr_ink_level: int = 160  # a grey value (0-255) darker than this is ink
+    ocr_blank_share: float = 0.0002  # a page with less ink than this share of pixels is blank
+    ocr_min_conf: float = 20.0  # OCR words Tesseract is less confident of (0-100) are dropped
+    ocr_low_conf: float = 60.0  # a page whose mean word confidence is below this is reported
+    ocr_same_size_ratio: float = 0.06  # OCR sizes this close (share) are one size (body: exactly)
+    ocr_size_step: float = 0.5  # other OCR font-size estimates are rounded to this many points
+    ocr_bold_ratio: float = 1.5  # a line with this x the median ink density is bold
+    ocr_line_join_ratio: float = 2.0  # same-baseline OCR fragments this close (x size) join
+    ocr_threads: int = 1  # OpenMP threads per tesseract run (0: tesseract's default)
+    ocr_timeout_s: float = 300.0  # one page's OCR is given up after this long (0: no limit)
 
     def to_json(self) -> dict[str, Any]:
         """The settings as a JSON-ready mapping (field name -> value)."""

@@ -22,6 +22,8 @@ class Line:
     pieces: list[Piece]
     lead_marker: str | None = None  # superscript (or small) digits the line starts with
     raw: str = ""  # all text incl. markers, whitespace-normalised (for header/footer keys)
+    # OCR lines only: the words read, as (text, x0, top, x1, bottom) in the page's coordinates
+    words: list[tuple[str, float, float, float, float]] = field(default_factory=list)
 
     def text(self, keep: set[str] | None = None) -> tuple[str, list[tuple[int, str]]]:
         """Line text with resolvable markers removed, and those markers' offsets.
@@ -86,3 +88,10 @@ class PageData:
     rules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
     has_text: bool = False
     garbage: bool = False
+    origin: tuple[float, float] = (0.0, 0.0)  # (x0, top) of the page box, as glyphs place it
+    ocr: bool = False  # the lines were read from the page image (OCR)
+    blank: bool = False  # no text layer, and the rendered page is (nearly) uniform
+    ocr_conf: float | None = None  # OCR pages: mean word confidence (0-100)
+    # OCR pages: every word read, as (text, x0, top, x1, bottom) in points from the rendered
+    # page's top left, in reading order
+    ocr_words: list[tuple[str, float, float, float, float]] = field(default_factory=list)

@@ -71,6 +71,7 @@ def read_pages(path: Path, pdf: PDF, layout: PdfLayout) -> tuple[list[PageData],
     failed: list[int] = []
     for i, page in enumerate(pdf.pages, start=1):
         pd = PageData(i, float(page.width), float(page.height))
+        pd.origin = (float(page.bbox[0]), float(page.bbox[1]))
         try:
             _read_page(page, pd, layout)
         except Exception as exc:  # noqa: BLE001 - one bad page must not sink the document
@@ -88,12 +89,15 @@ def _read_page(page: Page, pd: PageData, layout: PdfLayout) -> None:
     pd.has_text = any(not c["text"].isspace() for c in chars)
     if pd.has_text and page_is_garbage(chars, layout):
         pd.garbage = True
+        pd.rules = _image_page_rules(page, layout)
     elif pd.has_text:
         pd.lines = build_lines(chars, pd.number, pd.width, pd.height, layout)
         pd.rules = _rules(page, layout)
         if page.lines or page.rects:
             pd.tables = find_tables(page, layout)
             pd.lines = [ln for ln in pd.lines if not in_table(ln, pd.tables, layout)]
+    else:
+        pd.rules = _image_page_rules(page, layout)
 
 
 def page_is_garbage(chars: list[dict[str, Any]], layout: PdfLayout) -> bool:
@@ -123,6 +127,17 @@ def page_is_garbage(chars: list[dict[str, Any]], layout: PdfLayout) -> bool:
     return (
         cid + odd
     ) / n > layout.garbage_odd_share or letters / n < layout.garbage_min_letter_share
+
+
+def _image_page_rules(page: Page, layout: PdfLayout) -> list[tuple[float, float, float]]:
+    """The drawn rules of a page without a usable text layer: if it is OCR'd, a rule above its
+    foot still marks the footnotes.  Never fails the page (it may not be OCR'd at all)."""
+    if not layout.ocr:
+        return []
+    try:
+        return _rules(page, layout)
+    except Exception:  # noqa: BLE001 - a bonus only
+        return []
 
 
 def _rules(page: Page, layout: PdfLayout) -> list[tuple[float, float, float]]:
