@@ -310,3 +310,32 @@ def test_belgian_strategy_is_read_in_french(corpus_dir: Path, tmp_path: Path) ->
     assert [(n.marker, n.page) for n in ex.footnotes] == [("1", 2), ("2", 2), ("3", 2)]
     cited = {c.marker for b in ex.blocks for c in b.citations}
     assert {"1", "2"} <= cited
+
+
+@needs_tesseract
+def test_ocr_text_is_marked_in_every_hit_and_highlighted_from_its_word_boxes(
+    pdfs: dict[str, Path], tmp_path: Path
+) -> None:
+    """Ingest to search to page view: the OCR'd page's passages say ``ocr: true``, the text-layer
+    page's do not, and the highlight of an OCR quote comes from the stored word boxes."""
+    from wbpolicy.index import Index
+    from wbpolicy.ingest import ingest
+    from wbpolicy.search import search
+    from wbpolicy.serve.api import page_boxes
+    from wbpolicy.serve.pages import PageRenderer
+    from wbpolicy.serve.service import Service
+    from wbpolicy.settings import Settings
+
+    settings = Settings(index_dir=tmp_path / "idx", model="hash:64")
+    summary = ingest([pdfs["mixed"]], settings)
+    assert summary.documents == 1 and not summary.problems
+    with Index.open(settings) as index:
+        hits = search(index, "lighthouse volunteers", top_k=10).hits
+        by_page = {h.page: h for h in hits}
+        assert by_page[2].ocr and by_page[2].to_json()["ocr"] is True
+        assert 1 in by_page and not by_page[1].ocr
+        doc_id = by_page[2].doc_id
+        assert index.reader.page_words(doc_id, 2) and index.reader.page_words(doc_id, 1) == []
+    service = Service(settings)
+    _, _, boxes = page_boxes(service, PageRenderer(), doc_id, 2, None, "lighthouse")
+    assert len(boxes) == 1 and boxes[0].x1 > boxes[0].x0

@@ -237,6 +237,21 @@ class Reader:
             out.setdefault(r[0], set()).add(r[1])
         return out
 
+    def page_words(self, doc_id: str, page: int) -> list[tuple[str, float, float, float, float]]:
+        """An OCR'd page's words with their boxes (text, x0, top, x1, bottom) in PDF points from
+        the page's top left; [] for a page read from its text layer."""
+        row = self.conn.execute(
+            "SELECT g.words FROM pages g JOIN documents d ON d.id = g.doc_pk "
+            "WHERE d.doc_id = ? AND g.page = ? AND g.ocr = 1",
+            (doc_id, page),
+        ).fetchone()
+        if row is None or not row["words"]:
+            return []
+        return [
+            (str(w[0]), float(w[1]), float(w[2]), float(w[3]), float(w[4]))
+            for w in json.loads(row["words"])
+        ]
+
     def footnotes(self, doc_id: str) -> list[tuple[str, str, tuple[str, ...]]]:
         """The document's footnotes in order: (marker, text, urls)."""
         rows = self.conn.execute(

@@ -287,8 +287,9 @@ def page_boxes(
 ) -> tuple[float, float, list[Box]]:
     texts = highlight_texts(service, doc_id, page, highlight, quote)
     path = _pdf_path(service, doc_id)
-    tokens = renderer.page_tokens(path, page)
-    boxes = renderer.highlight_boxes(path, page, texts) if texts else []
+    words = service.page_words(doc_id, page)
+    tokens = renderer.page_tokens(path, page, words)
+    boxes = renderer.highlight_boxes(path, page, texts, words) if texts else []
     return tokens.width, tokens.height, boxes
 
 
@@ -303,7 +304,8 @@ def page_image(
 ) -> tuple[bytes, list[Box]]:
     texts = highlight_texts(service, doc_id, page, highlight, quote)
     path = _pdf_path(service, doc_id)
-    boxes = renderer.highlight_boxes(path, page, texts) if texts else []
+    words = service.page_words(doc_id, page)
+    boxes = renderer.highlight_boxes(path, page, texts, words) if texts else []
     return renderer.png(path, page, width, boxes), boxes
 
 

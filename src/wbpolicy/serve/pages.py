@@ -93,8 +93,10 @@ def _word_tokens(word: dict[str, Any], body_size: float, dx: float, dy: float) -
     return out
 
 
-def read_tokens(path: Path, page: int) -> PageTokens:
-    """The word tokens of page ``page`` (1-based) of the PDF at ``path``, in reading order."""
+def read_tokens(path: Path, page: int, ocr_words: Sequence[Sequence[Any]] = ()) -> PageTokens:
+    """The word tokens of page ``page`` (1-based) of the PDF at ``path``, in reading order.  A
+    page read by OCR has no glyphs: its stored ``ocr_words`` (text, x0, top, x1, bottom, in
+    points from the page's top left) give the boxes instead."""
     import pdfplumber
 
     with pdfplumber.open(path) as pdf:
@@ -102,6 +104,13 @@ def read_tokens(path: Path, page: int) -> PageTokens:
             raise NotFound(f"{path.name} has no page {page}")
         p = pdf.pages[page - 1]
         dx, dy = float(p.bbox[0]), float(p.bbox[1])
+        if ocr_words:
+            tokens = [
+                Token(norm, Box(float(x0), float(top), float(x1), float(bottom)))
+                for text, x0, top, x1, bottom in ocr_words
+                for norm in tokens_of(str(text))
+            ]
+            return PageTokens(float(p.width), float(p.height), tuple(tokens))
         words = p.extract_words(extra_attrs=["size"], return_chars=True)
         sizes = [float(w["size"]) for w in words if "size" in w]
         body = median(sizes) if sizes else 10.0
@@ -188,18 +197,26 @@ class PageRenderer:
         self._images = _LRU(max_images, max_bytes)
         self._tokens = _LRU(256)
 
-    def page_tokens(self, path: Path, page: int) -> PageTokens:
+    def page_tokens(
+        self, path: Path, page: int, ocr_words: Sequence[Sequence[Any]] = ()
+    ) -> PageTokens:
         key = (str(path), _mtime(path), page)
         with self.lock:
             cached = self._tokens.get(key)
             if cached is None:
-                cached = read_tokens(path, page)
+                cached = read_tokens(path, page, ocr_words)
                 self._tokens.put(key, cached)
             return cached
 
-    def highlight_boxes(self, path: Path, page: int, texts: Sequence[str]) -> list[Box]:
+    def highlight_boxes(
+        self,
+        path: Path,
+        page: int,
+        texts: Sequence[str],
+        ocr_words: Sequence[Sequence[Any]] = (),
+    ) -> list[Box]:
         """The boxes of ``texts`` (a passage, or a quote) on the page, merged per line."""
-        pt = self.page_tokens(path, page)
+        pt = self.page_tokens(path, page, ocr_words)
         norms = [t.norm for t in pt.tokens]
         picked: set[int] = set()
         for text in texts:

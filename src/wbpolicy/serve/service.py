@@ -247,6 +247,11 @@ class Service:
         with self.lock:
             return show_page(self.settings, doc_id, page)
 
+    def page_words(self, doc_id: str, page: int) -> list[tuple[str, float, float, float, float]]:
+        """An OCR'd page's stored word boxes ([] for a page with a text layer)."""
+        with self.lock:
+            return self.index.reader.page_words(doc_id, page)
+
     def passage(self, passage_id: int) -> PassageView:
         """``wbpolicy show DOC --passage ID --json``."""
         from wbpolicy.index.catalog import show_passage
