@@ -148,3 +148,23 @@ def test_checked_refuses_unknown_fields_and_bad_values() -> None:
     ):
         with pytest.raises(WbpolicyError, match=message):
             checked(bad, "x")
+
+
+def test_docs_set_edits_metadata_in_place_and_retags_passage_countries(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    path = tmp_path / "notes.txt"
+    path.write_text("Working notes\n\nThe national CERT handles incidents for operators.\n")
+    assert run(idx, "ingest", "-q", str(path)).exit_code == 0
+    r = run(idx, "search", "incidents", "--country", "XK", "--json")
+    assert json.loads(r.stdout)["hits"] == []  # nothing says it is about Kosovo yet
+    r = run(idx, "docs", "set", "notes", "--country", "Kosovo", "--year", "2024", "--json")
+    assert r.exit_code == 0, r.output
+    assert (json.loads(r.stdout)["country"], json.loads(r.stdout)["year"]) == ("XK", 2024)
+    r = run(idx, "search", "incidents", "--country", "XK", "--year", "2024", "--json")
+    assert [h["doc_id"] for h in json.loads(r.stdout)["hits"]] == ["notes"]
+    # nothing was re-read: an unchanged re-ingest keeps the edit... and reports it unchanged
+    r = run(idx, "ingest", "-q", "--json", str(path))
+    assert json.loads(r.stdout)["unchanged"] == 1
+    assert stored(idx)["notes"]["country"] == "XK"
+    r = run(idx, "docs", "set", "nosuch", "--country", "XK")
+    assert r.exit_code == 1 and "no document 'nosuch'" in r.output

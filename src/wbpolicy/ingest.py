@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wbpolicy.chunk import CHUNKER_VERSION
-from wbpolicy.docmeta import UserMetadata, layered_lookup
+from wbpolicy.docmeta import FIELDS, UserMetadata, layered_lookup
 from wbpolicy.errors import ExtractionError, IndexMismatch, NotFound, WbpolicyError
 from wbpolicy.fsutil import path_text, regular_file_problem, sha256_file
 from wbpolicy.index import Index
@@ -391,6 +391,30 @@ def _check_or_switch_model(
     writer.replace_embeddings(
         [r["id"] for r in rows], vecs, model_id=embedder.model_id, dim=embedder.dim
     )
+
+
+def set_metadata(doc_id: str, settings: Settings, given: UserMetadata) -> None:
+    """Edit a document's metadata in place (no re-extraction, no re-embedding) and re-derive
+    what depends on it: the countries its passages are about, the title's instruments."""
+    from wbpolicy.enrich.classify import passage_countries
+
+    fields: dict[str, Any] = {f: getattr(given, f) for f in FIELDS if getattr(given, f) is not None}
+    if "url" in fields:
+        fields["source_url"] = fields.pop("url")
+    if not fields:
+        raise WbpolicyError("nothing to set: give --title, --country, --kind, --year or --language")
+    instruments = None
+    if "title" in fields:
+        from wbpolicy.prepare import title_instruments
+
+        instruments = title_instruments(fields["title"])
+    index = Index.open(settings, readonly=False, create=False)
+    try:
+        if not index.writer.update_metadata(doc_id, fields, passage_countries, instruments):
+            raise NotFound(f"no document {doc_id!r}; `wbpolicy docs` lists the documents")
+        index.rebuild_vectors()
+    finally:
+        index.close()
 
 
 def remove(doc_id: str, settings: Settings) -> None:

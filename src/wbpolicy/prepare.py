@@ -273,9 +273,7 @@ def prepare(
         dict(passage_countries(p.section, doc.country, ents))
         for p, ents in zip(passages, entities, strict=True)
     ]
-    title_instruments = tuple(
-        e.id for e in _tag([doc.title])[0] if e.label == "INSTRUMENT" and e.id
-    )
+    instruments = title_instruments(doc.title)
     stage.append("embedding")
     vectors = embedder.embed([embedding_input(p, doc.title, c) for p in passages], "passage")
     return PreparedDocument(
@@ -287,8 +285,13 @@ def prepare(
         vectors=vectors,
         index_key=key,
         entity_names=_entity_names(entities),
-        title_instruments=title_instruments,
+        title_instruments=instruments,
     )
+
+
+def title_instruments(title: str) -> tuple[str, ...]:
+    """The instruments a document's title names (a convention's text need not name itself)."""
+    return tuple(e.id for e in _tag([title])[0] if e.label == "INSTRUMENT" and e.id)
 
 
 def _tag(texts: list[str]) -> list[list[Entity]]:

@@ -216,7 +216,7 @@ def remove(ctx: click.Context, doc_id: str, as_json: bool) -> None:
         click.echo(f"removed {doc_id}")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--country", help="Only documents of this country (an id or a name).")
 @click.option("--kind", help="Only documents of this kind (strategy, law, report...).")
 @click.option("--year", help="Only documents of this year or range: 2016, 2015..2019, 2015..")
@@ -233,7 +233,10 @@ def docs(
     as_json: bool,
 ) -> None:
     """List indexed documents (full id, kind, country, year, pages, passages, problems, title);
-    with --problems, every file that failed or has warnings, and why."""
+    with --problems, every file that failed or has warnings, and why.  `docs set DOC ...`
+    edits a document's metadata."""
+    if ctx.invoked_subcommand is not None:
+        return
     from wbpolicy.cli.common import parse_year_range
     from wbpolicy.cli.render import document_rows, problem_rows
     from wbpolicy.cli.resolve import resolve_entities, resolve_kinds
@@ -262,6 +265,35 @@ def docs(
         emit_json({"documents": [d.to_json() for d in documents]})
     else:
         say(document_rows(documents))
+
+
+@docs.command("set")
+@click.argument("doc_id")
+@click.option("--title", help="The document's title.")
+@click.option("--country", help="Its country: an id or a name (XK, Kosovo).")
+@click.option("--kind", help="Its kind: strategy, law, report...")
+@click.option("--year", type=click.IntRange(1000, 9999), help="Its year.")
+@click.option("--language", help="Its language code (en, sr, sq...).")
+@click.option("--url", help="Its public source address.")
+@json_option
+@click.pass_context
+@expected_errors
+def docs_set(ctx: click.Context, doc_id: str, as_json: bool, **fields: Any) -> None:
+    """Edit DOC's metadata in place; what depends on it (the countries its passages are about,
+    the title's instruments) is re-derived, nothing is re-read."""
+    from wbpolicy.docmeta import checked
+    from wbpolicy.index.catalog import get_document
+    from wbpolicy.ingest import set_metadata
+
+    settings = settings_from(ctx)
+    set_metadata(doc_id, settings, checked(fields, "docs set"))
+    doc = get_document(settings, doc_id)
+    if as_json:
+        emit_json(doc.to_json())
+    else:
+        from wbpolicy.cli.render import document_view
+
+        say(document_view(doc))
 
 
 def _is_kind(doc: Document, kind: str) -> bool:

@@ -399,6 +399,62 @@ class Writer:
         with self.store.transaction() as conn:
             return delete_document(conn, doc_id)
 
+    def update_metadata(
+        self,
+        doc_id: str,
+        fields: dict[str, Any],
+        countries_of: Callable[[str | None, str | None, list[dict[str, str]]], dict[str, str]],
+        title_instruments: tuple[str, ...] | None = None,
+    ) -> bool:
+        """Set a document's metadata in place (one transaction) and re-derive what depends on
+        it: the countries its passages are about (``countries_of(section, country, mentions)``),
+        the title the lexical index ranks by, and the instruments the title names."""
+        columns = {"title", "kind", "country", "year", "language", "source_url"}
+        unknown = set(fields) - columns
+        if unknown:
+            raise ValueError(f"not a document field: {sorted(unknown)}")
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT id, country FROM documents WHERE doc_id = ?", (doc_id,))
+            doc = row.fetchone()
+            if doc is None:
+                return False
+            values = {k: strip_controls(v) if isinstance(v, str) else v for k, v in fields.items()}
+            if values:
+                assignments = ", ".join(f"{k} = ?" for k in values)
+                conn.execute(
+                    f"UPDATE documents SET {assignments} WHERE id = ?", [*values.values(), doc[0]]
+                )
+            pids = [
+                r[0] for r in conn.execute("SELECT id FROM passages WHERE doc_pk = ?", (doc[0],))
+            ]
+            if "title" in values:
+                conn.executemany(
+                    "UPDATE passages_fts SET title = ? WHERE rowid = ?",
+                    [(values["title"], pid) for pid in pids],
+                )
+            if title_instruments is not None:
+                conn.execute("DELETE FROM document_instruments WHERE doc_pk = ?", (doc[0],))
+                conn.executemany(
+                    "INSERT OR IGNORE INTO document_instruments(doc_pk, entity_id) VALUES(?, ?)",
+                    [(doc[0], eid) for eid in title_instruments],
+                )
+            country = values.get("country", doc[1])
+            for pid, section in conn.execute(
+                "SELECT id, section FROM passages WHERE doc_pk = ?", (doc[0],)
+            ).fetchall():
+                mentions = [
+                    {"label": r[0], "id": r[1]}
+                    for r in conn.execute(
+                        "SELECT label, entity_id FROM mentions WHERE passage_id = ?", (pid,)
+                    )
+                ]
+                conn.execute("DELETE FROM passage_countries WHERE passage_id = ?", (pid,))
+                conn.executemany(
+                    "INSERT INTO passage_countries(passage_id, country, source) VALUES(?, ?, ?)",
+                    [(pid, c, src) for c, src in countries_of(section, country, mentions).items()],
+                )
+        return True
+
     # -- repair ---------------------------------------------------------------------------------
     def rebuild_fts(self) -> int:
         """Rebuild the full-text table from ``passages`` (the truth); return its row count.
