@@ -303,3 +303,31 @@ def test_an_unchanged_bad_file_is_reported_without_being_read_again(
     broken.write_bytes(b"%PDF-1.4 still truncated, other bytes")
     ingest([folder], settings)
     assert calls == ["broken.pdf"]
+
+
+def test_two_concurrent_ingests_both_land(tmp_path, settings):
+    """One writer at a time: two ingest processes into one index interleave document by
+    document (each waits out the other's short transaction) and both finish."""
+    ingest(write_docs(tmp_path / "first", TOPICS), settings)
+    a = {f"a{i}": f"Alpha document {i} on incident response in Albania." for i in range(4)}
+    b = {f"b{i}": f"Beta document {i} on awareness campaigns in Serbia." for i in range(4)}
+    write_docs(tmp_path / "a", a)
+    write_docs(tmp_path / "b", b)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SLOW_INGEST, str(settings.index_dir), str(tmp_path / name)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+    assert consistency(settings)["documents"] == len(TOPICS) + 8
+    with Index.open(settings) as index:
+        runs = [r[0] for r in index.store.conn.execute("SELECT status FROM runs ORDER BY id")]
+        assert runs == ["done", "done", "done"]
