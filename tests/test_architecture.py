@@ -231,3 +231,30 @@ def test_python_dash_m_runs_the_cli() -> None:
         [sys.executable, "-m", "wbpolicy", "--help"], capture_output=True, text=True, check=True
     )
     assert "Usage:" in out.stdout and "search" in out.stdout
+
+
+def test_every_test_docs_reliability_names_exists() -> None:
+    """docs/RELIABILITY.md maps each promise to tests: each one it names must be there."""
+    import re
+
+    repo = Path(__file__).resolve().parents[1]
+    doc = (repo / "docs" / "RELIABILITY.md").read_text(encoding="utf-8")
+    named = 0
+    for cell in re.findall(r"`([^`]+)`", doc):
+        m = re.match(r"(test_\w+\.py)(?:::(\w+\*?))?$", cell)
+        if not m:
+            continue
+        module = repo / "tests" / m.group(1)
+        assert module.is_file(), f"{m.group(1)} named in RELIABILITY.md does not exist"
+        text = module.read_text(encoding="utf-8")
+        if m.group(2):
+            name = m.group(2).rstrip("*")
+            assert f"def {name}" in text, f"{m.group(1)}::{m.group(2)} does not exist"
+            named += 1
+    # "::test_x" cells after a first full reference name tests of the same module
+    for cell in re.findall(r"`::(\w+\*?)`", doc):
+        assert cell.rstrip("*") in " ".join(
+            p.read_text(encoding="utf-8") for p in (repo / "tests").glob("test_*.py")
+        ), f"::{cell} named in RELIABILITY.md does not exist"
+        named += 1
+    assert named >= 25
