@@ -124,10 +124,10 @@ def _render_summary(summary: IngestSummary, as_json: bool) -> None:
         f"documents indexed: {summary.documents}, unchanged: {summary.unchanged}, "
         f"pages: {summary.pages}, passages: {summary.passages}, problems: {len(summary.problems)}"
     )
+    from wbpolicy.cli.render import problem_line
+
     for p in summary.problems:
-        pages = f" (pages {', '.join(map(str, p.pages))})" if p.pages else ""
-        status = "NOT INDEXED" if p.fatal else "warning"
-        say(f"  {status}: {p.path}: {p.code}: {p.message}{pages}")
+        say(f"  {problem_line(p)}")
 
 
 @main.command()

@@ -90,15 +90,18 @@ def document_rows(documents: Sequence[Any]) -> str:
     return "\n".join(rows)
 
 
+def problem_line(p: Any, with_path: bool = True) -> str:
+    """ "NOT INDEXED: PATH: corrupt: not a PDF" / "warning: PATH: no-text: ... (pages 2, 5)"."""
+    status = "NOT INDEXED" if p.fatal else "warning"
+    pages = f" (pages {', '.join(map(str, p.pages))})" if p.pages else ""
+    where = f"{p.path}: " if with_path else ""
+    return f"{status}: {where}{p.code}: {p.message}{pages}"
+
+
 def problem_rows(problems: Sequence[Any]) -> str:
     if not problems:
         return "no problems recorded"
-    out = []
-    for p in problems:
-        status = "NOT INDEXED" if p.fatal else "warning"
-        pages = f" (pages {', '.join(map(str, p.pages))})" if p.pages else ""
-        out.append(f"{status}: {p.path}: {p.code}: {p.message}{pages}")
-    return "\n".join(out)
+    return "\n".join(problem_line(p) for p in problems)
 
 
 def document_view(doc: Any) -> str:
@@ -121,9 +124,7 @@ def document_view(doc: Any) -> str:
         f"{name + ':':<10} {value if value not in (None, '') else 'unknown'}"
         for name, value in fields
     ]
-    for p in doc.problems:
-        pages = f" (pages {', '.join(map(str, p.pages))})" if p.pages else ""
-        lines.append(f"{'problem:':<10} {p.code}: {p.message}{pages}")
+    lines += [f"{'problem:':<10} {problem_line(p, with_path=False)}" for p in doc.problems]
     return "\n".join(lines)
 
 
