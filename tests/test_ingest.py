@@ -331,3 +331,20 @@ def test_two_concurrent_ingests_both_land(tmp_path, settings):
     with Index.open(settings) as index:
         runs = [r[0] for r in index.store.conn.execute("SELECT status FROM runs ORDER BY id")]
         assert runs == ["done", "done", "done"]
+
+
+def test_progress_is_reported_inside_a_large_file(tmp_path, settings, monkeypatch):
+    import wbpolicy.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module._ReportingEmbedder, "step", 8)  # "large": > 8 passages
+    big = tmp_path / "big.txt"
+    big.write_text(
+        "\n\n".join(f"Paragraph {i} on incident response in the region." for i in range(700)),
+        encoding="utf-8",
+    )
+    events: list[tuple[str, int, int]] = []
+    summary = ingest([big], settings, progress=lambda e, p, i, n: events.append((e, i, n)))
+    assert summary.documents == 1
+    inside = [(i, n) for e, i, n in events if e == "embedding"]
+    assert len(inside) >= 2 and inside[-1][0] == inside[-1][1] == summary.passages
+    assert [i for i, _ in inside] == sorted(i for i, _ in inside)

@@ -200,7 +200,8 @@ def _run(
     if replace is not None and writer.document_path(replace) is None:
         raise NotFound(f"no document {replace!r} to replace; `wbpolicy docs` lists the documents")
     jobs = list(_jobs(writer, files, key, force, lookup, tally, run_id, progress, replace))
-    for job, prepared in (preparer or prepare_locally)(jobs, embedder, settings, key):
+    work = embedder if progress is None else _ReportingEmbedder(embedder, progress)
+    for job, prepared in (preparer or prepare_locally)(jobs, work, settings, key):
         shown = path_text(job.path)
         if progress:
             progress("document", shown, job.position, len(files))
@@ -238,6 +239,31 @@ def _run(
         tally.problems.extend(prepared.extraction.problems)
     if progress:
         progress("done", "", len(files), len(files))
+
+
+class _ReportingEmbedder:
+    """The run's embedder, reporting progress inside a large file: ``progress("embedding",
+    "", done, total)`` every ``step`` passages (embedding is most of a big file's time)."""
+
+    step = 256
+
+    def __init__(self, inner: Embedder, progress: Progress) -> None:
+        self.inner = inner
+        self.progress = progress
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def embed(self, texts: Sequence[str], kind: Any = "passage") -> Any:
+        if kind != "passage" or len(texts) <= self.step:
+            return self.inner.embed(texts, kind)
+        import numpy as np
+
+        parts = []
+        for start in range(0, len(texts), self.step):
+            parts.append(self.inner.embed(texts[start : start + self.step], kind))
+            self.progress("embedding", "", min(start + self.step, len(texts)), len(texts))
+        return np.concatenate(parts)
 
 
 def _jobs(

@@ -95,6 +95,11 @@ class _Progress:
     def __call__(self, event: str, path: str, i: int, n: int) -> None:
         if self.quiet:
             return
+        if event == "embedding":  # inside a large file: passages, not files
+            if self.bar is not None:
+                self.bar.label = f"embedding {i:>6}/{n} passages".ljust(40)
+                self.bar.render_progress()
+            return
         if self.bar is None and n:
             self.bar = click.progressbar(
                 length=n, label="ingesting", file=sys.stderr, show_pos=True

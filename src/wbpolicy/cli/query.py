@@ -52,17 +52,26 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 help="Passages mentioning an instrument id or name.",
             ),
             click.option("--year", help="Document year or range: 2016, 2015..2019, 2015.."),
+            click.option(
+                "--since",
+                type=click.IntRange(1000, 9999),
+                help="Only documents from this year on (the same as --year YEAR..).",
+            ),
         ]
     ):
         f = opt(f)
     return f
 
 
-def build_filters(docs, kinds, countries, orgs, instruments, year):
+def build_filters(docs, kinds, countries, orgs, instruments, year, since=None):
     from wbpolicy.cli.resolve import resolve_entities, resolve_kinds
     from wbpolicy.models import Filters
 
     year_min, year_max = parse_year_range(year)
+    if since is not None:
+        if year_max is not None and since > year_max:
+            raise click.BadParameter(f"--since {since} is after --year's {year_max}")
+        year_min = max(since, year_min or since)
     return Filters(
         doc_ids=tuple(docs),
         kinds=resolve_kinds(kinds),
