@@ -15,6 +15,7 @@ for _command in (
     query.ask,
     report_cmd.brief,
     report_cmd.matrix,
+    report_cmd.topics_cmd,
     query.eval_cmd,
     entities_cmd.tag,
     entities_cmd.entities,
