@@ -7,6 +7,10 @@ Rules (issue 2):
 * consecutive sentences of the body blocks of one section are packed greedily up to ``max_tokens``
   word pieces; a single sentence longer than that becomes a passage of its own, verbatim (the
   embedding model then only sees its first ~254 word pieces, the stored text stays whole);
+* no body or table passage is longer than ``max_sentence_chars`` characters (default
+  :data:`~wbpolicy.text.sentences.MAX_SENTENCE_CHARS`, above any real sentence): the sentence
+  splitter cuts a longer "sentence" (text without punctuation or white space) at white space,
+  packing stops there, and a table row that long is cut the same way;
 * a trailing passage shorter than ``min_tokens`` takes sentences from its predecessor, so sections
   do not end in crumbs;
 * table blocks become ``kind="table"`` passages, split between rows (text lines) when too long;
@@ -26,14 +30,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from wbpolicy.models import Block, Citation, Extraction, Footnote, Passage
-from wbpolicy.text import split_sentences
+from wbpolicy.text.sentences import MAX_SENTENCE_CHARS, cap_span, split_sentences
 
 BLOCK_SEP = "\n\n"
 BODY_KINDS = frozenset({"paragraph", "list", "footnote", "text"})
 # 2: passages keep their page breaks and a table-of-contents flag
 CHUNKER_VERSION = 2
-# a dot leader ("Introduction ........ 5") twice in a passage: a table of contents
-_TOC_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+|…+\s*\d+")
+# a dot leader ("Introduction ........ 5") twice in a passage: a table of contents.  A leader is
+# matched only from its first dot (the look-behinds follow it), and possessively: a long run of
+# dots without a page number after it is one failed attempt, not one per dot (quadratic: minutes
+# for 1 MB of dots).  As many matches as the plain ``(?:\.\s?){4,}\s*\d+|…+\s*\d+``.
+_TOC_LEADER = re.compile(r"\.(?<!\.\.)(?<!\.\s\.)\s?(?:\.\s?){3,}+\s*\d+|…(?<!……)…*+\s*\d+")
 
 CountTokens = Callable[[str], int]
 
@@ -68,33 +75,40 @@ def chunk(
     count_tokens: CountTokens,
     max_tokens: int = 200,
     min_tokens: int = 24,
+    max_sentence_chars: int = MAX_SENTENCE_CHARS,
 ) -> list[Passage]:
-    """Return the passages of ``extraction`` in document order (footnote passages last)."""
+    """Return the passages of ``extraction`` in document order (footnote passages last).
+
+    Body and table passages are at most ``max_sentence_chars`` characters long.
+    """
+    max_chars = max_sentence_chars
     blocks = extraction.blocks
     starts = block_offsets(blocks)
-    text = document_text(extraction)
     runs = _runs(blocks)
 
     spans: list[tuple[str, list[_Unit]]] = []  # (kind, units) in document order
     for kind, idxs in runs:
         if kind == "table":
             for i in idxs:
-                units = _row_units(blocks[i], i, starts[i], count_tokens)
-                spans.extend(("table", g) for g in _pack(units, max_tokens, min_tokens))
+                units = _row_units(blocks[i], i, starts[i], count_tokens, max_chars)
+                spans.extend(("table", g) for g in _pack(units, max_tokens, min_tokens, max_chars))
         else:
             units = [
-                u for i in idxs for u in _sentence_units(blocks[i], i, starts[i], count_tokens)
+                u
+                for i in idxs
+                for u in _sentence_units(blocks[i], i, starts[i], count_tokens, max_chars)
             ]
-            spans.extend(("body", g) for g in _pack(units, max_tokens, min_tokens))
+            spans.extend(("body", g) for g in _pack(units, max_tokens, min_tokens, max_chars))
 
     cites = _absolute_citations(blocks, starts)
     passages: list[Passage] = []
     for kind, units in spans:
         a, b = units[0].start, units[-1].end
         first = blocks[units[0].block]
+        text = _span_text(blocks, starts, units[0].block, units[-1].block, a, b)
         passages.append(
             Passage(
-                text=text[a:b],
+                text=text,
                 kind=kind,
                 section=first.section,
                 pages=_pages(blocks, starts, units[0].block, units[-1].block, a, b),
@@ -103,12 +117,25 @@ def chunk(
                 citations=(),
                 ordinal=len(passages),
                 page_breaks=_page_breaks(blocks, starts, units[0].block, units[-1].block, a, b),
-                is_toc=looks_like_toc(text[a:b]),
+                is_toc=looks_like_toc(text),
             )
         )
     passages = _attach_citations(passages, spans, cites)
     passages.extend(_footnote_passages(extraction, cites, starts, len(passages)))
     return passages
+
+
+def _span_text(
+    blocks: tuple[Block, ...], starts: list[int], b0: int, b1: int, a: int, b: int
+) -> str:
+    """``document_text(extraction)[a:b]`` for a span over blocks ``b0..b1``, without joining
+    the whole document (a passage that is a whole block is that block's very string)."""
+    if b0 == b1:
+        return blocks[b0].text[a - starts[b0] : b - starts[b0]]
+    pieces = [blocks[b0].text[a - starts[b0] :]]
+    pieces.extend(blocks[i].text for i in range(b0 + 1, b1))
+    pieces.append(blocks[b1].text[: b - starts[b1]])
+    return BLOCK_SEP.join(pieces)
 
 
 def _runs(blocks: tuple[Block, ...]) -> list[tuple[str, list[int]]]:
@@ -141,16 +168,20 @@ def _runs(blocks: tuple[Block, ...]) -> list[tuple[str, list[int]]]:
     return runs
 
 
-def _sentence_units(block: Block, bi: int, base: int, count: CountTokens) -> list[_Unit]:
+def _sentence_units(
+    block: Block, bi: int, base: int, count: CountTokens, max_chars: int
+) -> list[_Unit]:
+    text = block.text
     return [
-        _Unit(bi, base + s, base + e, count(block.text[s:e]))
-        for s, e in split_sentences(block.text)
-        if block.text[s:e].strip()
+        _Unit(bi, base + s, base + e, count(text[s:e]))
+        for s, e in split_sentences(text, max_chars)
+        if text[s:e].strip()
     ]
 
 
-def _row_units(block: Block, bi: int, base: int, count: CountTokens) -> list[_Unit]:
-    """Table rows are the lines of a table block's text; a row is never split."""
+def _row_units(block: Block, bi: int, base: int, count: CountTokens, max_chars: int) -> list[_Unit]:
+    """Table rows are the lines of a table block's text; a row is never split, unless it is
+    longer than ``max_chars`` (then it is cut like an over-long sentence)."""
     units: list[_Unit] = []
     pos = 0
     for line in block.text.split("\n"):
@@ -158,19 +189,27 @@ def _row_units(block: Block, bi: int, base: int, count: CountTokens) -> list[_Un
         if stripped:
             lead = len(line) - len(line.lstrip())
             s = pos + lead
-            units.append(_Unit(bi, base + s, base + s + len(stripped), count(stripped)))
+            if len(stripped) <= max_chars:
+                units.append(_Unit(bi, base + s, base + s + len(stripped), count(stripped)))
+            else:
+                for a, b in cap_span(block.text, s, s + len(stripped), max_chars):
+                    units.append(_Unit(bi, base + a, base + b, count(block.text[a:b])))
         pos += len(line) + 1
     return units
 
 
-def _pack(units: list[_Unit], max_tokens: int, min_tokens: int) -> list[list[_Unit]]:
+def _pack(
+    units: list[_Unit], max_tokens: int, min_tokens: int, max_chars: int = MAX_SENTENCE_CHARS
+) -> list[list[_Unit]]:
     """Greedy packing of consecutive units; word pieces of the parts add up to those of the whole
-    because BERT pre-tokenisation splits on white space, so no re-tokenisation is needed."""
+    because BERT pre-tokenisation splits on white space, so no re-tokenisation is needed.  A
+    group also ends before its span would pass ``max_chars`` characters (units that count no
+    word pieces must not pile up without bound)."""
     groups: list[list[_Unit]] = []
     cur: list[_Unit] = []
     size = 0
     for u in units:
-        if cur and size + u.tokens > max_tokens:
+        if cur and (size + u.tokens > max_tokens or u.end - cur[0].start > max_chars):
             groups.append(cur)
             cur, size = [], 0
         cur.append(u)
@@ -178,23 +217,34 @@ def _pack(units: list[_Unit], max_tokens: int, min_tokens: int) -> list[list[_Un
     if cur:
         groups.append(cur)
     if len(groups) >= 2:
-        _rebalance_tail(groups, max_tokens, min_tokens)
+        _rebalance_tail(groups, max_tokens, min_tokens, max_chars)
     return groups
 
 
-def _rebalance_tail(groups: list[list[_Unit]], max_tokens: int, min_tokens: int) -> None:
+def _rebalance_tail(
+    groups: list[list[_Unit]], max_tokens: int, min_tokens: int, max_chars: int
+) -> None:
+    """Move sentences from the end of the last-but-one group to the last while the last is
+    shorter than ``min_tokens`` (and the move keeps both within bounds).  Running sums: linear
+    in the number of units."""
     prev, last = groups[-2], groups[-1]
-
-    def size(g: list[_Unit]) -> int:
-        return sum(u.tokens for u in g)
-
+    size_prev = sum(u.tokens for u in prev)
+    size_last = sum(u.tokens for u in last)
+    moved: list[_Unit] = []
+    end = last[-1].end
     while (
-        size(last) < min_tokens
+        size_last < min_tokens
         and len(prev) > 1
-        and size(last) + prev[-1].tokens <= max_tokens
-        and size(prev) - prev[-1].tokens >= size(last) + prev[-1].tokens
+        and size_last + prev[-1].tokens <= max_tokens
+        and size_prev - prev[-1].tokens >= size_last + prev[-1].tokens
+        and end - prev[-1].start <= max_chars
     ):
-        last.insert(0, prev.pop())
+        u = prev.pop()
+        moved.append(u)
+        size_prev -= u.tokens
+        size_last += u.tokens
+    if moved:
+        last[:0] = moved[::-1]
 
 
 def _pages(
@@ -283,14 +333,20 @@ def _footnote_passages(
 ) -> list[Passage]:
     blocks = extraction.blocks
     out: list[Passage] = []
+    by_marker: dict[str, list[_AbsCitation]] = {}  # (not a scan of every marker per footnote)
+    for ac in cites:
+        by_marker.setdefault(ac.citation.marker, []).append(ac)
+    page_sections: dict[int, tuple[str, ...]] = {}
     for fn in extraction.footnotes:
         if not fn.text.strip():
             continue
-        marker = _marker_for(fn, cites)
+        marker = _marker_for(fn, by_marker.get(fn.marker, []))
         if marker is not None:
             section, off = blocks[marker.block].section, marker.offset
         else:
-            section, off = _section_on_page(blocks, fn.page), 0
+            if fn.page not in page_sections:
+                page_sections[fn.page] = _section_on_page(blocks, fn.page)
+            section, off = page_sections[fn.page], 0
         out.append(
             Passage(
                 text=fn.text,
@@ -316,8 +372,9 @@ def _footnote_passages(
     return out
 
 
-def _marker_for(fn: Footnote, cites: list[_AbsCitation]) -> _AbsCitation | None:
-    same = [ac for ac in cites if ac.citation.marker == fn.marker]
+def _marker_for(fn: Footnote, same: list[_AbsCitation]) -> _AbsCitation | None:
+    """The marker in the text that calls footnote ``fn``; ``same`` are the markers named
+    ``fn.marker``, in document order."""
     for ac in same:  # prefer the marker linked to this very note (markers may restart per chapter)
         if ac.citation.page == fn.page and ac.citation.text == fn.text:
             return ac

@@ -75,6 +75,7 @@ def chunking_settings(settings: Settings) -> dict[str, Any]:
         "min_tokens": c.min_tokens,
         "embed_context": c.embed_context,
         "context_max_chars": c.context_max_chars,
+        "max_sentence_chars": c.max_sentence_chars,
         "document_text": "blocks joined by \\n\\n",
     }
 

@@ -266,7 +266,9 @@ def prepare(
     stage.append("metadata")
     doc = document_metadata(job, extraction)
     stage.append("chunking")
-    passages = chunk(extraction, embedder.count_tokens, c.max_tokens, c.min_tokens)
+    passages = chunk(
+        extraction, embedder.count_tokens, c.max_tokens, c.min_tokens, c.max_sentence_chars
+    )
     stage.append("tagging")
     entities = _tag([p.text for p in passages])
     countries = [

@@ -2,8 +2,9 @@
 
 ``extract(path)`` dispatches on the (case-insensitive) suffix.  A file that cannot be read at all
 raises :class:`~wbpolicy.errors.ExtractionError` with a short ``code``: ``unsupported``,
-``empty``, ``unreadable`` (plus the PDF extractor's own codes such as ``encrypted``/``corrupt``);
-non-fatal trouble is listed in ``Extraction.problems``.
+``empty``, ``unreadable``, ``not-text`` (binary content named as text) (plus the PDF
+extractor's own codes such as ``encrypted``/``corrupt``/``garbage-text``); non-fatal trouble is
+listed in ``Extraction.problems`` (``no-text``, ``encoding``, ``ocr-low-confidence`` ...).
 
 Modules: :mod:`.decode` (bytes to text), :mod:`.furniture` (plain-text pages and running
 headers), :mod:`.lines` (what a line of text looks like), :mod:`.blocks` (the block builder the

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from wbpolicy.errors import ExtractionError
@@ -124,38 +126,91 @@ class BlockBuilder:
 def join_lines(
     lines: list[tuple[int, str]], lexicon: frozenset[str] = frozenset()
 ) -> tuple[str, PageBreaks]:
-    """Join wrapped lines into one paragraph, rejoining hyphenated words; record page changes."""
-    text = ""
+    """Join wrapped lines into one paragraph, rejoining hyphenated words; record page changes.
+
+    Linear in the length of the text (the lines are collected, never re-scanned): a paragraph
+    wrapped over thousands of lines once took minutes.
+    """
+    parts: list[str] = []
+    size = 0  # len("".join(parts))
+    tail = ""  # the last two characters of the text so far
     breaks: list[tuple[int, int]] = []
     for page, line in lines:
         line = normalise_ws(line)
         if not line:
             continue
-        if not text:
+        if not parts:
             breaks.append((0, page))
-            text = line
+            parts.append(line)
+            size, tail = len(line), line[-2:]
             continue
-        if re.search(r"\w[-\u00ad]$", text) and re.match(r"\w", line):
+        if (
+            len(tail) == 2
+            and tail[1] in "-\u00ad"
+            and _is_word_char(tail[0])
+            and (_is_word_char(line[0]))
+        ):
             # a soft hyphen always joins; a hard one only for a word the document spells joined
-            left = re.search(r"\w+$", text[:-1]).group(0)  # type: ignore[union-attr]
-            right = re.match(r"\w+", line).group(0)  # type: ignore[union-attr]
-            if text[-1] == "\u00ad" or join_hyphenated(left, right, lexicon):
-                text = text[:-1] + line
+            if tail[1] == "\u00ad" or _joins_hyphenated(parts, line, lexicon):
+                parts[-1] = parts[-1][:-1]
+                size -= 1
+                tail = (tail[0] + line)[-2:]
             else:
-                text = text + line
+                tail = (tail + line)[-2:]
+            parts.append(line)
+            size += len(line)
             if not breaks or breaks[-1][1] != page:
                 # the first word of this line now ends a word started on the previous page
-                breaks.append((len(text) - len(line), page))
+                breaks.append((size - len(line), page))
             continue
-        text += " "
+        parts.append(" ")
+        size += 1
         if not breaks or breaks[-1][1] != page:
-            breaks.append((len(text), page))
-        text += line
+            breaks.append((size, page))
+        parts.append(line)
+        size += len(line)
+        tail = (" " + line)[-2:]
     if not breaks:
         breaks = [(0, lines[0][0] if lines else 1)]
     breaks[0] = (0, breaks[0][1])
-    text = _strip_soft_hyphens_keep_offsets(text, breaks)
+    text = _strip_soft_hyphens_keep_offsets("".join(parts), breaks)
     return text, tuple(breaks)
+
+
+def _is_word_char(c: str) -> bool:
+    """``re``'s ``\\w`` for one character of a str."""
+    return c.isalnum() or c == "_"
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=8)
+def _longest_word(lexicon: frozenset[str]) -> int:
+    return max(map(len, lexicon), default=0)
+
+
+def _joins_hyphenated(parts: list[str], line: str, lexicon: frozenset[str]) -> bool:
+    """:func:`join_hyphenated` for the word that ends the text (before its final hyphen) and
+    the first word of ``line``.  The word is read backwards only as far as a word of the
+    lexicon can be long: a longer one is not in it (lower-casing at most doubles a length)."""
+    right = _WORD_RUN.match(line).group(0)  # type: ignore[union-attr]
+    longest = (
+        _longest_word(lexicon)
+        if isinstance(lexicon, frozenset)
+        else max(map(len, lexicon), default=0)
+    )
+    limit = 2 * (longest + 1)
+    chars = (c for part in reversed(parts) for c in reversed(part))
+    next(chars)  # the hyphen
+    left: list[str] = []
+    for c in chars:
+        if not _is_word_char(c):
+            break
+        left.append(c)
+        if len(left) > limit:
+            return False  # (join_hyphenated: the joined word is not in the lexicon)
+    return join_hyphenated("".join(reversed(left)), right, lexicon)
 
 
 def _strip_soft_hyphens_keep_offsets(text: str, breaks: list[tuple[int, int]]) -> str:
@@ -164,7 +219,7 @@ def _strip_soft_hyphens_keep_offsets(text: str, breaks: list[tuple[int, int]]) -
         return text
     positions = [i for i, ch in enumerate(text) if ch == "\u00ad"]
     for j, (off, p) in enumerate(breaks):
-        breaks[j] = (off - sum(1 for q in positions if q < off), p)
+        breaks[j] = (off - bisect_left(positions, off), p)
     return text.replace("\u00ad", "")
 
 
@@ -197,11 +252,10 @@ def resolve_sentinels(
     out.append(text[pos:])
     # a marker glued to a space on both sides would leave a double space: keep offsets simple
     new_breaks = []
+    ends = [end for end, _ in shift]  # increasing, as are the totals
     for off, page in breaks:
-        r = 0
-        for end, total in shift:
-            if end <= off:
-                r = total
+        k = bisect_right(ends, off) - 1  # the last sentinel ending at or before off
+        r = shift[k][1] if k >= 0 else 0
         new_breaks.append((max(0, off - r), page))
     return "".join(out), cites, tuple(new_breaks)
 
@@ -233,8 +287,16 @@ def first_heading(blocks: Iterable[Block]) -> str | None:
 
 def body_language(blocks: Iterable[Block], layout: TextLayout) -> str | None:
     """The language of the body text (headings left out), from its first characters."""
-    body = " ".join(b.text for b in blocks if b.kind != "heading")
-    return guess_language(body[: layout.language_sample_chars])
+    limit = layout.language_sample_chars
+    texts: list[str] = []
+    size = 0
+    for b in blocks:  # only as many blocks as the sample needs, not the whole document joined
+        if size >= limit:
+            break
+        if b.kind != "heading":
+            texts.append(b.text)
+            size += len(b.text) + 1
+    return guess_language(" ".join(texts)[:limit])
 
 
 def finish_text(

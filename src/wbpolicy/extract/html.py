@@ -9,7 +9,10 @@ footnote markers, linked to elements whose id names the footnote.
 
 from __future__ import annotations
 
+import codecs
+import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +22,7 @@ from wbpolicy.models import Extraction, Footnote, PageText
 from wbpolicy.text import build_lexicon, find_urls, normalise_ws
 
 from .blocks import BlockBuilder, body_language, first_heading, link, link_urls, marker, plain
-from .decode import decode_bytes, encoding_problem, read_bytes
+from .decode import decode_file, encoding_problem, read_bytes
 from .layout import TextLayout
 from .lines import LABEL, SENT_END, SUBTITLE_LEVEL, heading_level
 
@@ -105,6 +108,8 @@ FOOTNOTE_ID = re.compile(r"^(?:fn|footnote|note|ftn|endnote)[-_:]?(\w+)$", re.IG
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-]+)", re.IGNORECASE)
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class _Item:
@@ -117,18 +122,27 @@ class _Item:
 
 
 class _Parser(HTMLParser):
-    """Visible text as a flat list of items (headings, paragraphs, list items, tables, notes)."""
+    """Visible text as a flat list of items (headings, paragraphs, list items, tables, notes).
+
+    Every callback costs time independent of the nesting depth: the open elements are a stack
+    with a count of its hidden entries and of each tag name in it, so that neither "am I inside
+    a hidden element" nor "is this end tag open" scans the stack (50,000 nested elements once
+    took minutes).
+    """
 
     def __init__(self, layout: TextLayout) -> None:
         super().__init__(convert_charrefs=True)
         self.layout = layout
         self.items: list[_Item] = []
         self.stack: list[tuple[str, bool]] = []  # (tag, hidden)
+        self.hidden_open = 0  # hidden entries in the stack
+        self.open_tags: Counter[str] = Counter()  # tag names in the stack
         self.buf: list[str] = []
         self.bold_chars = 0
         self.kind = "paragraph"
         self.level = 0
-        self.title: str | None = None
+        self.title: str | None = None  # set by close()
+        self._title_parts: list[str] = []
         self._in_title = False
         self.sup_depth = 0
         self.sup_text: list[str] = []
@@ -143,7 +157,18 @@ class _Parser(HTMLParser):
     # --- helpers ---------------------------------------------------------------------------
     @property
     def hidden(self) -> bool:
-        return any(h for _, h in self.stack)
+        return self.hidden_open > 0
+
+    def _push(self, tag: str, hidden: bool) -> None:
+        self.stack.append((tag, hidden))
+        self.open_tags[tag] += 1
+        self.hidden_open += hidden
+
+    def _pop(self) -> str:
+        tag, hidden = self.stack.pop()
+        self.open_tags[tag] -= 1
+        self.hidden_open -= hidden
+        return tag
 
     def _flush(self) -> None:
         text = "".join(self.buf)
@@ -183,7 +208,7 @@ class _Parser(HTMLParser):
             or a.get("aria-hidden") == "true"
             or bool(HIDDEN_STYLE.search(a.get("style", "")))
         )
-        self.stack.append((tag, hidden))
+        self._push(tag, hidden)
         if self.hidden:
             return
         if tag == "table":
@@ -229,12 +254,11 @@ class _Parser(HTMLParser):
             self._in_title = False
         if tag in VOID_TAGS:
             return
-        if not any(t == tag for t, _ in self.stack):
+        if self.open_tags[tag] <= 0:
             return  # stray end tag
         was_hidden = self.hidden
-        while self.stack:
-            t, _h = self.stack.pop()
-            if t == tag:
+        while self.stack:  # each element is popped once: linear over the whole document
+            if self._pop() == tag:
                 break
         if was_hidden:
             return
@@ -274,7 +298,7 @@ class _Parser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
-            self.title = normalise_ws((self.title or "") + " " + data)
+            self._title_parts.append(data)
             return
         if self.hidden:
             return
@@ -293,12 +317,22 @@ class _Parser(HTMLParser):
     def close(self) -> None:
         super().close()
         self._flush()
+        if self._title_parts:
+            self.title = normalise_ws(" ".join(self._title_parts))
 
 
-def _decode_html(data: bytes) -> tuple[str, str, bool]:
+def _decode_html(path: Path, data: bytes) -> tuple[str, str, bool]:
+    """Decode with the ``<meta charset>`` the page declares; an unknown one is ignored (with a
+    warning) and the encoding is detected as for a text file."""
     m = META_CHARSET.search(data[:4096])
     declared = m.group(1).decode("ascii", "replace").lower() if m else None
-    return decode_bytes(data, declared)
+    if declared is not None:
+        try:
+            codecs.lookup(declared)
+        except LookupError:
+            log.warning("%s: unknown declared charset %r; detecting the encoding", path, declared)
+            declared = None
+    return decode_file(path, data, declared)
 
 
 def extract_html(path: Path, layout: TextLayout | None = None) -> Extraction:
@@ -306,7 +340,8 @@ def extract_html(path: Path, layout: TextLayout | None = None) -> Extraction:
     layout = layout or TextLayout()
     path = Path(path)
     data = read_bytes(path)
-    text, encoding, fallback = _decode_html(data)
+    text, encoding, fallback = _decode_html(path, data)
+    del data  # the bytes are not needed any more; a big page should not be held twice
     problems = [encoding_problem(path, encoding)] if fallback else []
     parser = _Parser(layout)
     try:
@@ -314,7 +349,8 @@ def extract_html(path: Path, layout: TextLayout | None = None) -> Extraction:
         parser.close()
     except Exception as exc:  # html.parser is lenient; anything raised means a broken file
         raise ExtractionError(path, "corrupt", f"cannot parse HTML ({exc})") from exc
-    builder = BlockBuilder(str(path), lexicon=build_lexicon(text.splitlines()))
+    # one text, not its lines: a word never crosses a line end, so the lexicon is the same
+    builder = BlockBuilder(str(path), lexicon=build_lexicon([text]))
     _add_footnotes(builder, parser.items)
     _add_items(builder, parser.items, layout)
     blocks, tables, notes = builder.finish()

@@ -21,6 +21,28 @@ ENUM = re.compile(
 )
 ENUM_ONLY = re.compile(r"^(?:\(?[a-zA-Z]\)|\(?\d{1,3}\)|\(?[ivxIVX]{1,4}\)|[a-z]\.|[ivx]{1,4}\.)$")
 TOC_LEADER = re.compile(r"(?:\.{4,}|…{2,}|(?:\. ){4,}|_{5,})\s*\S{0,6}\s*$|\.{3,}\s*\d{1,3}\s*$")
+# the leader is looked for in a line's tail only: the pattern is anchored at the end, and
+# searching a long run of dots from every start position would be quadratic
+LEADER_TAIL = 64
+
+
+def has_toc_leader(line: str) -> bool:
+    """ "4.4 Kosovo* .......... 18": a contents entry's dot leader and page number."""
+    return TOC_LEADER.search(line[-LEADER_TAIL:]) is not None
+
+
+def strip_toc_leader(line: str) -> str:
+    """The entry without its leader and page number (the whole run of dots, however long)."""
+    tail = line[-LEADER_TAIL:]
+    m = TOC_LEADER.search(tail)
+    if m is None:
+        return line
+    head = line[: len(line) - len(tail) + m.start()]
+    if m.start() == 0 and len(line) > LEADER_TAIL:  # the run of dots goes on before the tail
+        return head.rstrip(".…_ ")
+    return head
+
+
 NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(?P<title>\S.*)$")
 ROMAN_HEADING = re.compile(r"^(?P<num>[IVXLC]{1,6})\.\s+(?P<title>\S.*)$")
 LABEL = re.compile(
@@ -123,12 +145,12 @@ def _is_doubled(word: str) -> bool:
 
 def norm_key(line: str) -> str:
     """Case-folded line without trailing ``:``/``.``, for comparing headings with word lists."""
-    return normalise_ws(re.sub(r"[:.]+$", "", line)).casefold()
+    return normalise_ws(line.rstrip(":.")).casefold()  # rstrip: linear on a run of dots
 
 
 def heading_level(s: str, layout: TextLayout) -> tuple[int, bool] | None:
     """``(level, is_label)`` when ``s`` looks like a numbered or labelled heading, else None."""
-    if len(s) > layout.heading_max_chars or TOC_LEADER.search(s):
+    if len(s) > layout.heading_max_chars or has_toc_leader(s):
         return None
     m = LABEL.match(s)
     if m:
@@ -187,7 +209,7 @@ def is_caps_heading(s: str, layout: TextLayout) -> bool:
         len(s) > layout.caps_heading_max_chars
         or len(s.split()) > layout.caps_heading_max_words
         or re.search(r"[,;]$", s)
-        or TOC_LEADER.search(s)
+        or has_toc_leader(s)
     ):
         return False
     if BULLET.match(s) and not s[:1].isalnum():

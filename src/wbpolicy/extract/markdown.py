@@ -9,6 +9,7 @@ tables.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,27 +46,113 @@ def looks_like_markdown(text: str, layout: TextLayout) -> bool:
     return headings >= layout.markdown_min_headings
 
 
+# Inline markdown.  Each construct is matched from its first opener only, and one that has no
+# closer gives up at the point every later opener would give up too (the rest of its line, the
+# next "]"): the same output as the plain patterns (kept beside each below), in linear time,
+# where those cost quadratic time on a long paragraph full of unmatched "*", "[" or "<".
+_SUP = re.compile(r"<sup>\s*([^<\s]{1,8})\s*</sup>", re.IGNORECASE)
+# \[\^([^\]\s]+)\]
+_FOOTREF = re.compile(r"\[\^([^\]\s]++)(\]?)")
+# !\[([^\]]*)\]\([^)]*\)  (applied only up to the last ")", after which it cannot match)
+_IMAGE = re.compile(r"!\[([^\]]*+)(\]\([^)]*+\))?")
+# \[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)
+_LINK = re.compile(r"\[([^\]]++)(?:\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\))?")
+# <((?:https?|ftp)://[^>\s]+|www\.[^>\s]+)>
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]++|www\.[^>\s]++)(>?)")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# </?[a-zA-Z][^>\n]*>
+_TAG = re.compile(r"</?[a-zA-Z][^>\n]*+(>?)")
+# `([^`]+)`
+_CODE = re.compile(r"`([^`]++)(`?)")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+# (\*\*|__)(?=\S)(.+?)(?<=\S)\1, (?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*]) and
+# (?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_]): openers found by these, closers by _emphasis
+_STRONG_OPEN = re.compile(r"(?=(\*\*|__)\S)")
+_STAR_OPEN = re.compile(r"(?<![\w*])(?=(\*)\S)")
+_UNDER_OPEN = re.compile(r"(?<![\w_])(?=(_)\S)")
+
+
+def _whole_or_kept(group: int, closer: int) -> Callable[[re.Match[str]], str]:
+    """A replacement: ``group`` when the construct closed (group ``closer`` matched), else the
+    text as it was."""
+
+    def replace(m: re.Match[str]) -> str:
+        return m.group(group) if m.group(closer) else m.group(0)
+
+    return replace
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _emphasis(s: str, opener: re.Pattern[str], flank: str | None) -> str:
+    """Emphasis delimiters removed, as ``re.sub`` of the plain lazy pattern does it.
+
+    ``opener`` finds the candidate openers (group 1: the delimiter).  The closer is the first
+    same delimiter at least one character on, on the same line, after a visible character and
+    (when ``flank`` is given: the delimiter character) not followed by a word character or
+    ``flank``.  An opener without a closer means no later opener with its delimiter on that line
+    has one either: such openers are skipped, not searched again.
+    """
+    out: list[str] = []
+    pos = 0  # the text before pos is done
+    dead: dict[str, int] = {}  # delimiter -> end of the line on which its openers fail
+    n = len(s)
+    for m in opener.finditer(s):
+        p = m.start()
+        delim = m.group(1)
+        if p < pos or p < dead.get(delim, -1):
+            continue
+        if flank is not None and p > 0 and (_is_word(s[p - 1]) or s[p - 1] == flank):
+            continue  # (the opener pattern's own look-behind; kept for clarity)
+        body = p + len(delim)
+        eol = s.find("\n", body)
+        eol = n if eol < 0 else eol
+        q = s.find(delim, body + 1, eol)
+        while q >= 0:
+            after = q + len(delim)
+            if not s[q - 1].isspace() and (
+                flank is None or after >= n or not (_is_word(s[after]) or s[after] == flank)
+            ):
+                break
+            q = s.find(delim, q + 1, eol)
+        if q < 0:
+            dead[delim] = eol
+            continue
+        out.append(s[pos:p])
+        out.append(s[body:q])
+        pos = q + len(delim)
+    if not out:
+        return s
+    out.append(s[pos:])
+    return "".join(out)
+
+
 def md_inline(s: str) -> str:
     """Render inline markdown to text, leaving sentinels for footnote markers and link URLs."""
-    s = re.sub(
-        r"<sup>\s*([^<\s]{1,8})\s*</sup>", lambda m: marker(m.group(1)), s, flags=re.IGNORECASE
-    )
-    s = re.sub(r"\[\^([^\]\s]+)\]", lambda m: marker(m.group(1)), s)
-    s = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", s)
-    s = re.sub(
-        r"\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)",
-        lambda m: m.group(1) + (link(m.group(2)) if normalise_ws(m.group(1)) != m.group(2) else ""),
-        s,
-    )
-    s = re.sub(r"<((?:https?|ftp)://[^>\s]+|www\.[^>\s]+)>", r"\1", s)
-    s = re.sub(r"<br\s*/?>", " ", s, flags=re.IGNORECASE)
-    s = re.sub(r"</?[a-zA-Z][^>\n]*>", "", s)
-    s = re.sub(r"`([^`]+)`", r"\1", s)
-    s = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", s)
-    s = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", s)
-    s = re.sub(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])", r"\1", s)
-    s = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~])", r"\1", s)
+    s = _SUP.sub(lambda m: marker(m.group(1)), s)
+    s = _FOOTREF.sub(lambda m: marker(m.group(1)) if m.group(2) else m.group(0), s)
+    last = s.rfind(")")
+    if last >= 0 and "![" in s:
+        s = _IMAGE.sub(_whole_or_kept(1, 2), s[: last + 1]) + s[last + 1 :]
+    s = _LINK.sub(_link, s)
+    s = _AUTOLINK.sub(_whole_or_kept(1, 2), s)
+    s = _BR.sub(" ", s)
+    s = _TAG.sub(lambda m: "" if m.group(1) else m.group(0), s)
+    s = _CODE.sub(_whole_or_kept(1, 2), s)
+    s = _emphasis(s, _STRONG_OPEN, None)
+    s = _emphasis(s, _STAR_OPEN, "*")
+    s = _emphasis(s, _UNDER_OPEN, "_")
+    s = _ESCAPE.sub(r"\1", s)
     return s
+
+
+def _link(m: re.Match[str]) -> str:
+    if m.group(2) is None:
+        return m.group(0)  # "[" without a link after its "]"
+    text, url = m.group(1), m.group(2)
+    return text + (link(url) if normalise_ws(text) != url else "")
 
 
 def _md_table_cells(line: str) -> list[str]:
@@ -86,7 +173,8 @@ def _is_tab_row(line: str) -> bool:
 
 def parse_markdown(path: Path, text: str, fmt: str, layout: TextLayout) -> Extraction:
     """Blocks, footnotes and tables of markdown ``text``; ``fmt`` is the reported format."""
-    builder = BlockBuilder(str(path), lexicon=build_lexicon(text.splitlines()))
+    # one text, not its lines: a word never crosses a line end, so the lexicon is the same
+    builder = BlockBuilder(str(path), lexicon=build_lexicon([text]))
     reader = _MdReader(builder, layout)
     pages: list[PageText] = []
     for number, lines in split_pages(text):

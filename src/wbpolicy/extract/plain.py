@@ -61,18 +61,31 @@ def extract_plain(path: Path, layout: TextLayout | None = None) -> Extraction:
     if looks_like_markdown(text, layout):
         ext = parse_markdown(path, text, "txt", layout)
     else:
-        ext = parse_plain(path, text, layout)
+        raw_pages = split_pages(text)
+        del text  # its lines are all that is read from here on: do not hold a big file twice
+        ext = _parse_pages(path, raw_pages, layout)
     return finish_text(path, ext, problems, layout)
 
 
 def parse_plain(path: Path, text: str, layout: TextLayout) -> Extraction:
     """Pages, blocks and sections of plain ``text``."""
-    raw_pages = split_pages(text)
+    return _parse_pages(path, split_pages(text), layout)
+
+
+def _parse_pages(
+    path: Path, raw_pages: list[tuple[int, list[str]]], layout: TextLayout
+) -> Extraction:
+    """Pages, blocks and sections of the pages of a plain text (``raw_pages`` is consumed: each
+    stage lets go of what the next does not need, so that a big file is not held several times
+    over)."""
     cleaned = remove_page_furniture([ls for _, ls in raw_pages], layout)
-    page_lines: list[tuple[int, list[str]]] = [
-        (n, [clean_line(x, layout) for x in ls])
-        for (n, _), ls in zip(raw_pages, cleaned, strict=True)
-    ]
+    numbers = [n for n, _ in raw_pages]
+    raw_pages.clear()
+    page_lines: list[tuple[int, list[str]]] = []
+    for n, ls in zip(numbers, cleaned, strict=True):
+        page_lines.append((n, [clean_line(x, layout) for x in ls]))
+        ls.clear()  # the raw line (a cleaned line is often the very same object)
+    del cleaned
     pages = tuple(
         PageText(n, "\n".join(x for x in ls if x), has_text=any(ls)) for n, ls in page_lines
     )
@@ -81,8 +94,13 @@ def parse_plain(path: Path, text: str, layout: TextLayout) -> Extraction:
         raise ExtractionError(path, "empty", "no text left after removing page furniture")
     builder = BlockBuilder(str(path), lexicon=build_lexicon(all_lines))
     line_mode = _line_mode(all_lines, layout)
-    units = _merge_across_gaps(Segmenter(page_lines, line_mode, layout).units(), line_mode, layout)
+    del all_lines
+    segmenter = Segmenter(page_lines, line_mode, layout)
+    del page_lines  # (the segmenter holds the lines, grouped)
+    units = _merge_across_gaps(segmenter.units(), line_mode, layout)
+    del segmenter
     _emit_units(builder, units, layout)
+    del units  # the lines are joined into the builder's texts now
     blocks, tables, notes = builder.finish()
     title = first_heading(blocks)
     return Extraction(str(path), "txt", title, pages, tuple(blocks), tuple(notes), tuple(tables))

@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from wbpolicy.text import normalise_ws
+
 from .layout import TextLayout
 from .lines import (
     BULLET,
@@ -37,6 +39,8 @@ from .toc import TocState
 Line = tuple[int, str]  # (page number, text)
 Group = tuple[str, list[Line]]  # (what preceded the run: start | blank | page, its lines)
 UNRESOLVED = -1  # level of an unnumbered heading, resolved when blocks are emitted
+# TOC_LEADER needs at most 4 dots, a space, 6 characters and a space at the end of a line
+_LEADER_TAIL = 64
 
 
 @dataclass
@@ -121,10 +125,14 @@ class Segmenter:
         self.layout = layout
         self.line_mode = line_mode
         self.groups = split_groups(page_lines, layout)
-        all_lines = [x for _, g in self.groups for _, x in g]
-        lengths = sorted(len(x) for x in all_lines)
+        lengths = sorted(len(x) for _, g in self.groups for _, x in g)
         self.width = lengths[int(layout.width_percentile * (len(lengths) - 1))] if lengths else 0
-        self.repeats = Counter(all_lines)
+        del lengths
+        # how often each line recurs; only the repeated ones are kept (a line not in it is there
+        # once), so that a big document does not hold a dict entry per line while it is read
+        counts = Counter(x for _, g in self.groups for _, x in g)
+        self.repeats: dict[str, int] = {x: c for x, c in counts.items() if c > 1}
+        del counts
         self.toc = TocState(layout)
         self.numbering: list[tuple[int, ...]] = []  # section numbers of the headings so far
         self.out: list[Unit] = []
@@ -133,17 +141,24 @@ class Segmenter:
         """The document's units in order (before paragraphs are joined across gaps)."""
         for gi, (gap, group) in enumerate(self.groups):
             next_group = self.groups[gi + 1][1] if gi + 1 < len(self.groups) else None
-            if gap == "page":
-                self.toc.page_break(group, self.groups, gi)
+            if gap == "page" and self.toc.on:
+                # the groups of this page only (a group never spans pages): contents checked
+                # at every page break must not read the rest of the document each time
+                page, end = group[0][0], gi + 1
+                while end < len(self.groups) and self.groups[end][1][0][0] == page:
+                    end += 1
+                self.toc.page_break(group, self.groups[gi:end], 0)
             cur: Unit | None = None
-            for li, (page, line) in enumerate(group):
+            for li, item in enumerate(group):
                 nxt = group[li + 1][1] if li + 1 < len(group) else None
                 where = _Where(gap if li == 0 else "none", nxt, len(group) == 1, next_group)
-                cur = self._line(cur, page, line, where)
+                cur = self._line(cur, item, where)
         return self.out
 
-    def _line(self, cur: Unit | None, page: int, line: str, where: _Where) -> Unit | None:
-        """Add one line to the open unit or start a new one; returns the open unit."""
+    def _line(self, cur: Unit | None, item: Line, where: _Where) -> Unit | None:
+        """Add one line (``item``: page and text, the group's own tuple, kept in the unit rather
+        than a copy) to the open unit or start a new one; returns the open unit."""
+        line = item[1]
         prev = cur.lines[-1][1] if cur else (self.out[-1].lines[-1][1] if self.out else None)
         if (
             cur is not None
@@ -152,28 +167,30 @@ class Segmenter:
             and _label_only(cur.lines[0][1], self.layout)
             and _title_line(line, self.layout)
         ):
-            cur.lines.append((page, line))  # "Article 5" + "Security of processing"
+            cur.lines.append(item)  # "Article 5" + "Security of processing"
             return cur
-        if self.toc.active(line) or TOC_LEADER.search(line):
-            self.out.append(Unit("toc", [(page, line)], where.gap))
+        # (the leader pattern is anchored at the line end, and the lines are white-space
+        # normalised: its tail decides, and a long line is not scanned from every dot)
+        if self.toc.active(line) or TOC_LEADER.search(line[-_LEADER_TAIL:]):
+            self.out.append(Unit("toc", [item], where.gap))
             return None
         kind, level = self._classify(line, prev, cur, where)
         if kind == "heading":
             num = number_of(line)
             if num:
                 self.numbering.append(num)
-            if norm_key(line) in CONTENTS_TITLES:
+            if _norm_key(line) in CONTENTS_TITLES:
                 self.toc.start()
             if cur is not None and cur.kind == "heading" and _merge_heading(cur, line, self.layout):
-                cur.lines.append((page, line))
+                cur.lines.append(item)
                 return cur
-            cur = Unit("heading", [(page, line)], where.gap, level)
+            cur = Unit("heading", [item], where.gap, level)
             self.out.append(cur)
             return cur
         if kind == "continue" and cur is not None and cur.kind != "heading":
-            cur.lines.append((page, line))
+            cur.lines.append(item)
             return cur
-        cur = Unit("list" if kind == "list" else "paragraph", [(page, line)], where.gap)
+        cur = Unit("list" if kind == "list" else "paragraph", [item], where.gap)
         self.out.append(cur)
         return None if self.line_mode else cur
 
@@ -192,7 +209,7 @@ class Segmenter:
         if numbered is not None:
             return numbered
         unnumbered_ok = (
-            self.repeats[line] < layout.heading_max_repeats
+            self.repeats.get(line, 1) < layout.heading_max_repeats
             and (at_start or prev_closed)
             and not next_continues
         )
@@ -252,7 +269,7 @@ class Segmenter:
         )
         if is_caps_heading(line, layout) and not ENUM.match(line) and not wide:
             return UNRESOLVED
-        if norm_key(line) in FRONT_MATTER:
+        if _norm_key(line) in FRONT_MATTER:
             return TOP_LEVEL
         next_group = where.next_group
         if (
@@ -295,6 +312,14 @@ def _plausible_number(line: str, numbering: list[tuple[int, ...]], layout: TextL
         return True
     # a skipped or repeated number still counts when the heading is unmistakable
     return is_caps(line, layout) and num[0] in (last[0], last[0] + 1)
+
+
+def _norm_key(line: str) -> str:
+    """:func:`~.lines.norm_key` of a line: the same key, without the trailing-run regex, which
+    costs quadratic time on a long run of dots inside a line."""
+    if "\n" in line:
+        return norm_key(line)
+    return normalise_ws(line.rstrip(":.")).casefold()
 
 
 def _label_only(line: str, layout: TextLayout) -> bool:

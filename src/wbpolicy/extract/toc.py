@@ -7,7 +7,7 @@ import re
 from wbpolicy.text import normalise_ws
 
 from .layout import TextLayout
-from .lines import SENT_END, TOC_LEADER
+from .lines import SENT_END, has_toc_leader, strip_toc_leader
 
 
 class TocState:
@@ -36,7 +36,7 @@ class TocState:
             self.first = key
         elif (
             key == self.first
-            or (len(line) > self.layout.toc_max_chars and not TOC_LEADER.search(line))
+            or (len(line) > self.layout.toc_max_chars and not has_toc_leader(line))
             or self.count > self.layout.toc_max_entries
         ):
             self.on = False  # the body repeats the first entry: the contents are over
@@ -53,7 +53,7 @@ class TocState:
         page = group[0][0]
         lines = [x for _, g in groups[gi:] for p, x in g if p == page]
         tocish = sum(1 for x in lines if self._tocish(x))
-        numbered = sum(1 for x in lines if TOC_LEADER.search(x) or re.search(r"\s\d{1,3}$", x))
+        numbered = sum(1 for x in lines if has_toc_leader(x) or re.search(r"\s\d{1,3}$", x))
         if (
             not lines
             or tocish < self.layout.toc_page_share * len(lines)
@@ -63,7 +63,7 @@ class TocState:
 
     def _tocish(self, line: str) -> bool:
         return bool(
-            TOC_LEADER.search(line)
+            has_toc_leader(line)
             or re.search(r"\s\d{1,3}$", line)
             or re.fullmatch(r"[\d.\s]+", line)
             or (len(line) < self.layout.toc_entry_max_chars and not SENT_END.search(line))
@@ -71,6 +71,6 @@ class TocState:
 
 
 def _toc_key(line: str) -> str:
-    s = TOC_LEADER.sub("", line)
+    s = strip_toc_leader(line)
     s = re.sub(r"\s*\d{1,3}$", "", s)
     return normalise_ws(s).casefold()

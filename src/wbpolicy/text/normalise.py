@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+_WS = re.compile(r"\s+")
+_NOT_SINGLE_SPACE = re.compile(r"[^\S ]| {2}")  # white space other than a single space
+
 
 def normalise_ws(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    """Runs of white space as one space, none at either end.  A text that is already so (most
+    lines of a document) is returned as is, not copied."""
+    if _NOT_SINGLE_SPACE.search(text) is None:
+        return text.strip()  # (the very object when there is nothing to strip)
+    return _WS.sub(" ", text).strip()
 
 
 def fold(text: str) -> str:

@@ -24,14 +24,23 @@ def join_wrapped_lines(lines: Iterable[str]) -> str:
     A line ending in a URL (``http://...`` or ``www....``) continues without a space when the next
     line starts with a token that can only be the URL's rest: it holds ``/ = % & ? # + _ ~``, an
     inner dot or an inner hyphen (``NUPI+Report+03-15-Muller.pdf``, ``uri=CELEX%3A32013L0040``).
+    Linear in the number of lines: only the last token is looked at, not the text so far.
     """
-    out = ""
+    parts: list[str] = []
+    # whether the text so far ends in a URL (_URL_START matches its last white-space-free token)
+    url_open = False
     for line in lines:
         line = line.strip()
         if not line:
             continue
-        if out and _URL_START.search(out) and _URL_TAIL.match(line):
-            out += line
+        last = line.rsplit(None, 1)[-1]
+        if url_open and _URL_TAIL.match(line):
+            parts.append(line)  # (a line without white space leaves the URL open)
+            if last != line:
+                url_open = bool(_URL_START.search(last))
         else:
-            out = f"{out} {line}" if out else line
-    return out
+            if parts:
+                parts.append(" ")
+            parts.append(line)
+            url_open = bool(_URL_START.search(last))
+    return "".join(parts)
