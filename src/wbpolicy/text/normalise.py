@@ -19,6 +19,8 @@ def normalise_ws(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form for matching (not for display)."""
+    if text.isascii():  # the common case, and the same result: nothing to decompose
+        return text.casefold()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return text.casefold()
@@ -27,6 +29,8 @@ def fold(text: str) -> str:
 def fold_with_map(text: str) -> tuple[str, list[int]]:
     """``fold(text)`` plus, for each folded character, the index of the character it came from
     (folding may change the length: "ß" -> "ss")."""
+    if text.isascii():
+        return text.casefold(), list(range(len(text)))
     out: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
