@@ -84,6 +84,9 @@ def test_search_and_ask_share_the_query_analysis(monkeypatch: pytest.MonkeyPatch
         def footnote_entities(self, text: str, doc_id: str) -> None:
             return None
 
+        def footnotes(self, doc_id: str) -> list:
+            return []
+
     class _Store:
         generation = 1
 

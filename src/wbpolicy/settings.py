@@ -68,6 +68,9 @@ class ChunkSettings:
     embed_context: str = "title+section"
     # a short prefix, so the passage itself is not pushed past the model's 256-piece window
     context_max_chars: int = 160
+    # a "sentence" longer than this is cut at white space (else hard): a 1 MB line without a full
+    # stop must still become bounded passages; above the corpus's longest real sentence (6,273)
+    max_sentence_chars: int = 8000
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,18 @@ class SearchSettings:
     # query expansion: alias expansions and topic terms added to the lexical query
     expansions_max: int = 3
     topic_terms_max: int = 6
+    # cross-lingual lexical search (knowledge/data/glossary.yaml): the words of a many-word
+    # glossary form match within this many words of each other (FTS5 NEAR), in any order
+    glossary_near: int = 3
+    # a query's translations (search/lexical.py): their best passage scores this share of the
+    # best passage of the query's own words; for an English query naming no country (translated
+    # into every language, and rarely after a regional document), the second
+    translation_weight: float = 0.9
+    translation_weight_general: float = 0.5
+    # a text is read as regional (Serbian, Croatian, Bosnian, Albanian, French, Dutch) when its
+    # regional words (function words, regional letters, glossary-only words; a word fitting two
+    # languages counts half for each) reach this and outnumber its English function words
+    language_evidence: float = 1.5
 
     def boost_for(self, source: str) -> float:
         return dict(self.country_boost).get(source, 0.0)

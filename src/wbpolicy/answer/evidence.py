@@ -15,6 +15,7 @@ from wbpolicy.answer.types import GROUP_OWN
 from wbpolicy.knowledge.topics import Topic
 from wbpolicy.models import Hit
 from wbpolicy.query import Query
+from wbpolicy.query.expand import form_in, topic_forms
 from wbpolicy.settings import AnswerSettings
 from wbpolicy.text import PARAGRAPH_BREAK, fold, match_prefix, normalise_ws, sentence_spans
 
@@ -150,7 +151,8 @@ def lexical_features(
     # says what it is about even when the sentence does not repeat it
     heading = (x.cand.hit.section or "").rsplit(" > ", 1)[-1]
     if topics:
-        if any(tp.find_terms(x.text) for tp in topics):
+        # a topic term in the sentence, or its translation (glossary.yaml): "obuka" is training
+        if any(tp.find_terms(x.text) for tp in topics) or _names_topic(topics, fold(x.text)):
             x.topic = 1.0
         elif heading and any(tp.find_terms(heading) for tp in topics):
             x.topic = s.heading_topic
@@ -159,7 +161,10 @@ def lexical_features(
     if q.content_terms:
         ftext = fold(x.text + " " + heading)
         total = sum(t.weights.get(w, 1.0) for w in q.content_terms) or 1.0
-        x.terms = sum(t.weights.get(w, 1.0) for w in q.content_terms if term_in(w, ftext)) / total
+        x.terms = (
+            sum(t.weights.get(w, 1.0) for w in q.content_terms if term_in(w, ftext, q.forms_of(w)))
+            / total
+        )
     if q.years and any(str(y) in x.text for y in q.years):
         x.terms = min(1.0, x.terms + s.year_bonus)
     in_sentence = {
@@ -236,8 +241,17 @@ def prior(x: Sentence, s: AnswerSettings) -> float:
     )
 
 
-def term_in(term: str, folded_text: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(match_prefix(term)), folded_text) is not None
+def term_in(term: str, folded_text: str, forms: Sequence[str] = ()) -> bool:
+    """Whether a folded text contains the term in some form, or one of its translations
+    (``forms``: glossary forms, :attr:`Query.term_forms`)."""
+    if re.search(r"(?<!\w)" + re.escape(match_prefix(term)), folded_text) is not None:
+        return True
+    return any(form_in(f, folded_text) for f in forms)
+
+
+def _names_topic(topics: Sequence[Topic], folded_text: str) -> bool:
+    """Whether a sentence names one of the topics through a translation of one of its terms."""
+    return any(form_in(f, folded_text) for tp in topics for f in topic_forms(tp.id))
 
 
 def term_weights(index: Index, terms: Sequence[str]) -> dict[str, float]:

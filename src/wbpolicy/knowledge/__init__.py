@@ -1,4 +1,5 @@
-"""Domain facts as data: the gazetteer, topics, document kinds, the region and the lexicon.
+"""Domain facts as data: the gazetteer, topics, document kinds, the region, the lexicon and the
+multilingual glossary.
 
 Every fact lives in ``knowledge/data/*.yaml``; code reads it through :func:`knowledge`, which
 parses the files once per process.  Parsing YAML costs about half a second, so the parsed form
@@ -40,6 +41,9 @@ _DATA_FILES = (
     "region.yaml",
     "lexicon.yaml",
 )
+# read by queries only (never by ingest): part of the cache key, not of the facts an index
+# records, so that a glossary edit never re-tags an indexed document
+_QUERY_FILES = ("glossary.yaml",)
 
 
 class KnowledgeError(WbpolicyError):
@@ -132,6 +136,38 @@ class Region:
         return code in self.focus or code.split("-", 1)[0] in self.focus
 
 
+GLOSSARY_LANGUAGES = ("sh", "sr", "hr", "bs", "sq", "fr", "nl")
+# "sh": the forms Serbian, Croatian and Bosnian share
+SHARED = {"sh": ("sr", "hr", "bs")}
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """One concept: its English names and its forms in each other language (as written in
+    ``glossary.yaml``: words, ``stem*`` prefixes, ``=exact`` words)."""
+
+    en: tuple[str, ...]
+    forms: tuple[tuple[str, tuple[str, ...]], ...]  # (language, forms), "sh" expanded
+
+    def forms_in(self, lang: str) -> tuple[str, ...]:
+        return next((f for code, f in self.forms if code == lang), ())
+
+
+@dataclass(frozen=True)
+class Glossary:
+    entries: tuple[GlossaryEntry, ...] = ()
+    cyrillic: frozenset[str] = frozenset()  # languages also written in Serbian Cyrillic
+    stopwords: tuple[tuple[str, frozenset[str]], ...] = ()  # (language, folded words)
+    # the languages a country's own documents may be written in, besides English
+    country_languages: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def stopwords_of(self, lang: str) -> frozenset[str]:
+        return next((w for code, w in self.stopwords if code == lang), frozenset())
+
+    def languages_of(self, country: str) -> tuple[str, ...]:
+        return next((ls for code, ls in self.country_languages if code == country), ())
+
+
 @dataclass(frozen=True)
 class Knowledge:
     gazetteer: Gazetteer
@@ -140,6 +176,7 @@ class Knowledge:
     region: Region
     generic_words: frozenset[str]
     digest: str = field(default="")
+    glossary: Glossary = field(default_factory=Glossary)
 
     def entry(self, entity_id: str | None) -> GazEntry | None:
         return self.gazetteer.get(entity_id) if entity_id else None
@@ -270,6 +307,61 @@ def load_region() -> Region:
         raise KnowledgeError(f"region.yaml is malformed: {exc!r}") from exc
 
 
+def load_glossary() -> Glossary:
+    """``glossary.yaml``: concepts with their English names and their forms in the corpus's
+    other languages ("sh" forms belong to Serbian, Croatian and Bosnian alike)."""
+    from wbpolicy.text import fold
+
+    data = _yaml("glossary.yaml")
+    entries: list[GlossaryEntry] = []
+    for i, raw in enumerate(data.get("terms") or []):
+        where = f"glossary.yaml: terms[{i}]"
+        if not isinstance(raw, dict) or not raw.get("en"):
+            raise KnowledgeError(f"{where}: an entry needs its English names (en)")
+        unknown = set(raw) - {"en", *GLOSSARY_LANGUAGES}
+        if unknown:
+            raise KnowledgeError(f"{where}: unknown languages {sorted(unknown)}")
+        forms: dict[str, list[str]] = {}
+        for lang in GLOSSARY_LANGUAGES:
+            values = raw.get(lang) or []
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise KnowledgeError(f"{where}: {lang} must be a list of forms")
+            for target in SHARED.get(lang, (lang,)):
+                forms.setdefault(target, []).extend(v.strip() for v in values if v.strip())
+        en = raw["en"]
+        if not isinstance(en, list) or not all(isinstance(v, str) for v in en):
+            raise KnowledgeError(f"{where}: en must be a list of names")
+        entries.append(
+            GlossaryEntry(
+                en=tuple(dict.fromkeys(str(v).strip() for v in en)),
+                forms=tuple((k, tuple(dict.fromkeys(v))) for k, v in forms.items() if v),
+            )
+        )
+    stop = data.get("stopwords") or {}
+    if not isinstance(stop, dict):
+        raise KnowledgeError("glossary.yaml: stopwords must map languages to words")
+    stopwords: dict[str, set[str]] = {}
+    for lang, words in stop.items():
+        if lang not in GLOSSARY_LANGUAGES:
+            raise KnowledgeError(f"glossary.yaml: stopwords of unknown language {lang!r}")
+        for target in SHARED.get(str(lang), (str(lang),)):
+            stopwords.setdefault(target, set()).update(fold(w) for w in str(words).split())
+    cyrillic = frozenset(str(c) for c in data.get("cyrillic") or ())
+    if cyrillic - set(GLOSSARY_LANGUAGES):
+        raise KnowledgeError("glossary.yaml: cyrillic names unknown languages")
+    langs = data.get("country_languages") or {}
+    if not isinstance(langs, dict) or not all(
+        isinstance(v, list) and set(map(str, v)) <= set(GLOSSARY_LANGUAGES) for v in langs.values()
+    ):
+        raise KnowledgeError("glossary.yaml: country_languages must map countries to languages")
+    return Glossary(
+        entries=tuple(entries),
+        cyrillic=cyrillic,
+        stopwords=tuple((k, frozenset(v)) for k, v in stopwords.items()),
+        country_languages=tuple((str(k), tuple(map(str, v))) for k, v in langs.items()),
+    )
+
+
 def _parse() -> Knowledge:
     import yaml
 
@@ -288,6 +380,7 @@ def _parse() -> Knowledge:
         kinds=load_kinds(),
         region=region,
         generic_words=frozenset(str(generic).split()),
+        glossary=load_glossary(),
     )
 
 
@@ -302,7 +395,7 @@ def facts_digest() -> str:
 
 def data_digest() -> str:
     h = hashlib.sha256(f"{_CACHE_FORMAT}:{sys.version_info[:2]}".encode())
-    for name in _DATA_FILES:
+    for name in (*_DATA_FILES, *_QUERY_FILES):
         h.update(name.encode() + b"\0" + _read(name).encode("utf-8") + b"\0")
     # the classes pickled are part of the cache's shape: a code change invalidates it too
     here = Path(__file__).parent
@@ -350,6 +443,7 @@ def knowledge() -> Knowledge:
             parsed.region,
             parsed.generic_words,
             digest,
+            parsed.glossary,
         )
         _store_cached(path, know)
     return know
@@ -365,6 +459,8 @@ def get_topics() -> Topics:
 
 
 __all__ = [
+    "Glossary",
+    "GlossaryEntry",
     "Kind",
     "Kinds",
     "Knowledge",
@@ -373,6 +469,7 @@ __all__ = [
     "get_gazetteer",
     "get_topics",
     "knowledge",
+    "load_glossary",
     "load_kinds",
     "load_region",
 ]

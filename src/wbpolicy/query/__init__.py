@@ -4,7 +4,11 @@
 possessives, a national body or an instrument, or inside a longer name; a sub-state entity such
 as Republika Srpska is kept beside its state), organisations, instruments, document kinds, years,
 topics, its content words, and the lexical expansions retrieval adds (acronyms <-> full names,
-topic synonyms, numbered references).  Nothing downstream re-reads the text.
+topic synonyms, numbered references, and translations: the glossary concepts it names in the
+corpus's other languages, Serbian words in both scripts).  A question in Serbian, Croatian,
+Bosnian, Albanian, French or Dutch is recognised (``language``): its function words are no
+terms, its words are stemmed by their language, and its topics and kinds are read from its
+English reading as well.  Nothing downstream re-reads the text.
 """
 
 from __future__ import annotations
@@ -20,12 +24,16 @@ from wbpolicy.query.entities import QueryCountries, mentioned_countries, read_co
 from wbpolicy.query.expand import (
     alias_expansions,
     entity_names,
+    local_stopwords,
     numbered_refs,
+    text_language,
     topic_terms,
+    translate,
     wants,
 )
 from wbpolicy.settings import SearchSettings
 from wbpolicy.text import STOPWORDS, TOKEN, fold, tokens
+from wbpolicy.text.translit import to_latin
 
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
@@ -56,6 +64,19 @@ class Query:
     wants: tuple[str, ...] = ()  # passage kinds asked for: "footnote" (a URL), "table"
     # what evidence sentences are compared with (default: the text itself)
     sim_text: str | None = None
+    # "en", or the regional language the text is written in (sr, sh = sr/hr/bs, sq, fr, nl)
+    language: str = "en"
+    # cross-lingual lexical search: per glossary concept the text names, its forms in the other
+    # languages (search/lexical.py renders them; "kritičn* infrastruktur*": prefixes, any order)
+    translations: tuple[tuple[str, ...], ...] = ()
+    # content term -> the forms that count as the term in an evidence sentence ("police" ->
+    # "policij*", "=policia" ...)
+    term_forms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    concepts: tuple[str, ...] = ()  # the glossary concepts named (their English names)
+    # the query's concepts as plain words of each other language it is searched in (the
+    # languages of the countries an English query names; English for a regional one): texts
+    # a dense retriever may embed beside ``dense_text`` to reach passages in those languages
+    dense_translations: tuple[str, ...] = ()
 
     @property
     def country_set(self) -> tuple[str, ...]:
@@ -94,7 +115,13 @@ class Query:
             "content_terms": list(self.content_terms),
             "expansions": list(self.expansions),
             "wants": list(self.wants),
+            "language": self.language,
+            "concepts": list(self.concepts),
         }
+
+    def forms_of(self, term: str) -> tuple[str, ...]:
+        """What counts as ``term`` in a sentence besides the word itself (its translations)."""
+        return next((f for t, f in self.term_forms if t == term), ())
 
 
 def check_query(text: str, settings: SearchSettings | None = None) -> None:
@@ -114,15 +141,25 @@ def analyse(text: str, settings: SearchSettings | None = None) -> Query:
     settings = settings or SearchSettings()
     check_query(text, settings)
     know = knowledge()
+    language = text_language(text, settings.language_evidence)
     found = read_countries(text)
     matched = know.topics.match(text)
-    topic_ids = [t.id for t in matched]
     kinds = know.kinds.asked_in(text)
+    content = _content_terms(text, matched, found, language)
+    tr = translate(text, content, language, found.states)
+    if language != "en" and tr.gloss:
+        # a regional question's topics and kinds, read from its English reading as well
+        matched += [t for t in know.topics.match(tr.gloss) if t not in matched]
+        kinds += [k for k in know.kinds.asked_in(tr.gloss) if k not in kinds]
+    topic_ids = [t.id for t in matched]
     # "strategy" as a topic and as a kind at once: the kind says where to look; keep the topic
     # only if it is the only thing asked about
     if "strategy" in kinds and len(topic_ids) > 1 and "strategy" in topic_ids:
         topic_ids.remove("strategy")
     terms = tuple(tokens(text))
+    if language != "en":
+        stop = local_stopwords(language)
+        terms = tuple(t for t in terms if fold(to_latin(t)) not in stop)
     expansions = alias_expansions(text, settings.expansions_max)
     phrases = _phrases(text, terms, expansions, found, matched, settings)
     extra = [e for e in expansions if fold(e) not in fold(text)]
@@ -140,9 +177,14 @@ def analyse(text: str, settings: SearchSettings | None = None) -> Query:
         kinds=tuple(kinds),
         years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(text))),
         topics=tuple(topic_ids),
-        content_terms=_content_terms(text, matched, found),
+        content_terms=content,
         expansions=tuple(expansions),
         wants=wants(text),
+        language=language,
+        translations=tr.groups,
+        term_forms=tr.term_forms,
+        concepts=tr.concepts,
+        dense_translations=tuple(tr.rendering.values()),
     )
 
 
@@ -169,10 +211,14 @@ def _phrases(
     return tuple(out)
 
 
-def _content_terms(text: str, topics: list[Topic], found: QueryCountries) -> tuple[str, ...]:
-    """Words of the text that are not entity names, kind words, topic terms, stopwords or
-    generic words; demonyms of the named countries ("the Serbian n-CERT") are not content."""
+def _content_terms(
+    text: str, topics: list[Topic], found: QueryCountries, language: str = "en"
+) -> tuple[str, ...]:
+    """Words of the text that are not entity names, kind words, topic terms, stopwords (of its
+    language too) or generic words; demonyms of the named countries ("the Serbian n-CERT") are
+    not content."""
     know = knowledge()
+    local = local_stopwords(language) if language != "en" else frozenset()
     blocked = list(found.spans)
     for t in topics:
         blocked.extend(t.find_terms(text))
@@ -184,6 +230,8 @@ def _content_terms(text: str, topics: list[Topic], found: QueryCountries) -> tup
         w = m.group(0).strip(".'’")
         key = fold(w)
         if len(key) < 3 or key in STOPWORDS or key in know.generic_words or key.isdigit():
+            continue
+        if local and fold(to_latin(w)) in local:
             continue
         if key.endswith(("'s", "’s")):
             continue

@@ -1,17 +1,22 @@
 """Lexical expansion of a query: acronyms <-> full names from the gazetteer, topic synonyms, the
-numbered references a query names ("Table 1", "Article 35"), and the passage kinds it asks for."""
+numbered references a query names ("Table 1", "Article 35"), the passage kinds it asks for, and
+its translations: the glossary concepts it names in the corpus's other languages (and a
+regional question's English reading), Serbian words in both scripts."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from wbpolicy.knowledge import knowledge
 from wbpolicy.knowledge.gazetteer import looks_like_acronym
 from wbpolicy.knowledge.topics import Topic
-from wbpolicy.text import STOPWORDS, TOKEN, fold
+from wbpolicy.text import STOPWORDS, TOKEN, fold, prefix_query, stem
+from wbpolicy.text.lexicon import CASE_ENDINGS, language_family, local_stem, word_language
+from wbpolicy.text.translit import has_cyrillic, other_script
 
 _NUMBERED = re.compile(r"\b([A-Za-z]{2,})\.?\s+(\d[\w/.-]*)")
 _WANTS_URL = re.compile(
@@ -109,3 +114,431 @@ def entity_names(ids: Sequence[str]) -> tuple[str, ...]:
     """Canonical names of known entities ("MK" -> "North Macedonia")."""
     know = knowledge()
     return tuple(e.name for i in ids if (e := know.entry(i)) is not None)
+
+
+# --------------------------------------------------------------------------------------------
+# cross-lingual: the glossary (knowledge/data/glossary.yaml) and the two Serbian scripts
+#
+# A glossary form is rendered as words separated by spaces, each either a prefix ("kritičn*")
+# or an exact word ("akt"); a word joining parts with "-" or "'" is a phrase of its parts
+# ("e-uprav*").  Lexical search turns a rendered form into an FTS5 query (search/lexical.py);
+# ask matches it against a sentence (:func:`form_in`).
+
+
+def english_key(word: str) -> str:
+    """The key an English word is looked up by: its stem, stemmed once more ("trainings" ->
+    "training" -> "train")."""
+    return stem(stem(word))
+
+
+def _english_keys(name: str) -> tuple[str, ...]:
+    return tuple(english_key(w) for w in re.findall(r"\w+", fold(name)))
+
+
+# a dictionary form is searched by its stem only when the stem keeps this many letters (a shorter
+# prefix would match unrelated words: "trav*" for "travaux")
+_MIN_PREFIX = 5
+
+
+def _compile_word(raw: str, lang: str) -> str | None:
+    """A glossary word as rendered: ``=word`` exact, ``stem*`` as written, a dictionary form cut
+    by its language's endings (exact when short)."""
+    word = unicodedata.normalize("NFC", raw.strip()).casefold()
+    if word.startswith("="):
+        word = word[1:]
+        return word or None
+    if word.endswith("*"):
+        word = word.rstrip("*")
+        return f"{word}*" if word else None
+    head, sep, last = word.rpartition("-") if "-" in word else ("", "", word)
+    if len(fold(last)) < _MIN_PREFIX or not last.isalpha():
+        return word
+    cut = local_stem(last, lang)
+    return f"{head}{sep}{cut}*" if len(fold(cut)) >= _MIN_PREFIX else word
+
+
+def _render(words: Sequence[str]) -> str:
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class Concept:
+    en: tuple[str, ...]  # the English names
+    en_keys: tuple[tuple[str, ...], ...]
+    english: tuple[str, ...]  # the English names rendered as forms (for a non-English query)
+    forms: tuple[tuple[str, str], ...]  # (language, rendered form), Cyrillic forms included
+
+    @property
+    def single_word(self) -> bool:
+        return any(len(k) == 1 for k in self.en_keys)
+
+
+def _english_form(name: str) -> str:
+    out = []
+    for w in re.findall(r"\w+", fold(name)):
+        p = prefix_query(w)
+        out.append(f"{p}*" if p else w)
+    return _render(out)
+
+
+@lru_cache(maxsize=1)
+def concepts() -> tuple[Concept, ...]:
+    """The glossary compiled: every form rendered, Serbian/Bosnian forms also in Cyrillic."""
+    gl = knowledge().glossary
+    out: list[Concept] = []
+    for entry in gl.entries:
+        forms: list[tuple[str, str]] = []
+        for lang, raws in entry.forms:
+            for raw in raws:
+                words = [w for w in (_compile_word(r, lang) for r in raw.split()) if w]
+                if not words:
+                    continue
+                forms.append((lang, _render(words)))
+                if lang in gl.cyrillic:
+                    cyr = [other_script(w.rstrip("*")) for w in words]
+                    if all(cyr):
+                        stars = ["*" if w.endswith("*") else "" for w in words]
+                        forms.append(
+                            (lang, _render([f"{c}{s}" for c, s in zip(cyr, stars, strict=True)]))
+                        )
+        out.append(
+            Concept(
+                en=entry.en,
+                en_keys=tuple(dict.fromkeys(_english_keys(n) for n in entry.en)),
+                english=tuple(dict.fromkeys(_english_form(n) for n in entry.en)),
+                forms=tuple(dict.fromkeys(forms)),
+            )
+        )
+    return tuple(out)
+
+
+_FORM_SEP = r"[\s\-\u2010\u2011\u2013'’]*"
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=8192)
+def form_words(form: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
+    """A rendered form's words: (folded parts, prefix?) each."""
+    out = []
+    for w in form.split():
+        parts = tuple(fold(p) for p in _WORD.findall(w.rstrip("*")))
+        if parts:
+            out.append((parts, w.endswith("*")))
+    return tuple(out)
+
+
+def _word_at(parts: tuple[str, ...], star: bool, toks: Sequence[str], i: int) -> bool:
+    n = len(parts)
+    if i + n > len(toks):
+        return False
+    for j, p in enumerate(parts):
+        t = toks[i + j]
+        if j == n - 1 and star:
+            if not t.startswith(p):
+                return False
+        elif t != p:
+            return False
+    return True
+
+
+def form_in_tokens(form: str, toks: Sequence[str]) -> bool:
+    """Whether folded word tokens contain every word of a rendered form."""
+    words = form_words(form)
+    return bool(words) and all(
+        any(_word_at(parts, star, toks, i) for i in range(len(toks))) for parts, star in words
+    )
+
+
+@lru_cache(maxsize=4096)
+def form_patterns(form: str) -> tuple[re.Pattern[str], ...]:
+    """One pattern per word of a rendered form, over folded text."""
+    pats = []
+    for w in form.split():
+        star = w.endswith("*")
+        parts = [re.escape(fold(p)) for p in re.split(r"[-'’]", w.rstrip("*")) if p]
+        if not parts:
+            continue
+        body = _FORM_SEP.join(parts)
+        pats.append(re.compile(r"(?<!\w)" + body + ("" if star else r"(?!\w)")))
+    return tuple(pats)
+
+
+def form_in(form: str, folded_text: str) -> bool:
+    """Whether a (folded) text contains every word of a rendered form (in any order)."""
+    pats = form_patterns(form)
+    return bool(pats) and all(p.search(folded_text) for p in pats)
+
+
+def _collides(form: str, english_words: set[str]) -> bool:
+    """Whether every word of a form matches one of the concept's English names ("strateg*" ~
+    "strategy", "=police", "private sector"): such a form would find the English passages the
+    English words find already, and count them twice."""
+    words = form.split()
+    return all(any(form_in(w, e) for e in english_words) for w in words)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The concepts a text names and what lexical search adds for them."""
+
+    language: str  # "en", or the regional language: "sr" (Cyrillic), "sh" (sr/hr/bs), "sq" ...
+    groups: tuple[tuple[str, ...], ...]  # per concept, its forms in the other languages
+    gloss: str  # the English names of the concepts named (a local text's English reading)
+    term_forms: tuple[tuple[str, tuple[str, ...]], ...]  # content term -> its translations
+    concepts: tuple[str, ...] = ()  # the first English name of each concept named
+    # an English text's concepts in each language of the countries it names, as plain words
+    rendering: dict[str, str] = field(default_factory=dict)
+
+
+def text_language(text: str, min_evidence: float = 1.5) -> str:
+    """ "en", or the regional language a question is written in: Cyrillic ("sr"), else the
+    family whose evidence outnumbers the English function words (at least two words): function
+    words, words spelt with regional letters (ë: Albanian; č, š: Serbo-Croatian), and words only
+    the regional side of the glossary knows ("informaciona bezbednost").  Serbian, Croatian and
+    Bosnian share their function words: "sh".  ``min_evidence``: the least evidence (a word
+    fitting two families counts half for each) that makes a text regional."""
+    raw = TOKEN.findall(text)
+    if not raw:
+        return "en"
+    if sum(1 for w in raw if has_cyrillic(w)) * 2 >= len(raw):
+        return "sr"
+    gl = knowledge().glossary
+    english = 0
+    score: dict[str, float] = {}
+    for w in raw:
+        key = fold(w)
+        if key in STOPWORDS:
+            english += 1
+            continue
+        letters = word_language(w)
+        families = {letters} if letters else set(_regional_word(key))
+        for lang in ("hr", "sq", "fr", "nl"):
+            family = language_family(lang)
+            if key in gl.stopwords_of(lang) and letters in (None, family):
+                families.add(family)
+        for f in families:
+            # a word that fits several families counts for each, less
+            score[f] = score.get(f, 0.0) + 1.0 / len(families)
+    if not score:
+        return "en"
+    best = max(score, key=lambda f: score[f])
+    return best if score[best] >= min_evidence and score[best] > english else "en"
+
+
+@lru_cache(maxsize=4096)
+def _regional_word(folded: str) -> tuple[str, ...]:
+    """The language families ("sh", "sq") of a word only the regional side of the glossary knows,
+    by a long prefix ("informacionoj" ~ "informacion*"); none for a word an English concept
+    names."""
+    if len(folded) < _MIN_PREFIX or _english_matches(folded):
+        return ()
+    toks = [folded]
+    found: list[str] = []
+    for c in concepts():
+        for lang, form in c.forms:
+            words = form_words(form)
+            if len(words) != 1 or lang not in ("sr", "hr", "bs", "sq"):
+                continue
+            parts, star = words[0]
+            if star and len(parts) == 1 and len(parts[0]) >= _MIN_PREFIX:
+                if form_in_tokens(form, toks):
+                    found.append(language_family(lang))
+    return tuple(dict.fromkeys(found))
+
+
+def local_stopwords(lang: str) -> frozenset[str]:
+    gl = knowledge().glossary
+    return gl.stopwords_of("hr" if lang in ("sh", "sr", "bs") else lang)
+
+
+@lru_cache(maxsize=1)
+def _by_first_key() -> dict[str, list[tuple[int, tuple[str, ...]]]]:
+    table: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    for i, c in enumerate(concepts()):
+        for k in c.en_keys:
+            if k:
+                table.setdefault(k[0], []).append((i, k))
+    return table
+
+
+def _english_matches(text: str) -> list[int]:
+    keys = [english_key(w) for w in _WORD.findall(fold(text))]
+    table = _by_first_key()
+    found: list[int] = []
+    for j, key in enumerate(keys):
+        for i, k in table.get(key, ()):
+            if tuple(keys[j : j + len(k)]) == k:
+                found.append(i)
+    return sorted(set(found), key=found.index)
+
+
+def _local_matches(text: str, langs: Sequence[str] | None, min_prefix: int = 0) -> list[int]:
+    toks = [fold(w) for w in _WORD.findall(text)]
+    first = {t[:3] for t in toks}
+    found: list[int] = []
+    for i, c in enumerate(concepts()):
+        for lang, form in c.forms:
+            if langs is not None and lang not in langs:
+                continue
+            words = form_words(form)
+            if not words or words[0][0][0][:3] not in first:
+                continue
+            if min_prefix and any(not star or len(p[-1]) < min_prefix for p, star in words):
+                continue
+            if form_in_tokens(form, toks):
+                found.append(i)
+                break
+    return found
+
+
+def search_languages(countries: Sequence[str]) -> tuple[str, ...] | None:
+    """The languages an English question about ``countries`` is translated into: those of the
+    countries' own documents (glossary.yaml country_languages; a sub-state entity takes its
+    state's), none for countries whose documents are English; None (every language) when it
+    names no country."""
+    if not countries:
+        return None
+    know = knowledge()
+    gl = know.glossary
+    out: list[str] = []
+    for c in countries:
+        out.extend(gl.languages_of(c) or gl.languages_of(know.parent_country(c) or ""))
+    return tuple(dict.fromkeys(out))
+
+
+def translate(
+    text: str,
+    content_terms: Sequence[str] = (),
+    lang: str | None = None,
+    countries: Sequence[str] = (),
+) -> Translation:
+    """The glossary concepts ``text`` names and their forms in the other languages: for an
+    English text its Serbian (both scripts), Croatian, Bosnian, Albanian, French and Dutch forms
+    (only the languages of the ``countries`` it is about, when they have any); for a text in one
+    of those, the English names and the other languages' forms.  Each ``content_terms`` word gets
+    the forms of the one-word concepts it names.  ``lang``: the text's language when already
+    known (:func:`text_language`)."""
+    lang = lang or text_language(text)
+    table = concepts()
+    targets = search_languages(countries) if lang == "en" else None
+    if lang == "en":
+        hits = _english_matches(text)
+        # regional words inside an English question ("the Zakon o informacionoj bezbednosti"):
+        # only by long prefixes, so that no English word is read as a regional one
+        rest = " ".join(
+            w for w in TOKEN.findall(text) if fold(w) not in STOPWORDS and not _english_matches(w)
+        )
+        if rest:
+            hits += _local_matches(rest, ("sr", "hr", "bs", "sq"), min_prefix=_MIN_PREFIX)
+    else:
+        hits = _english_matches(text) + _local_matches(text, None)
+    hits = list(dict.fromkeys(hits))
+    groups = [_group(table[i], lang, targets) for i in hits]
+    gloss = " ; ".join(n for i in hits for n in table[i].en)
+    term_forms = []
+    for term in content_terms:
+        forms = _term_forms(term, lang)
+        if forms:
+            term_forms.append((term, forms))
+    out = Translation(
+        language=lang,
+        groups=tuple(g for g in groups if g),
+        gloss=gloss,
+        term_forms=tuple(term_forms),
+        concepts=tuple(table[i].en[0] for i in hits),
+        rendering=_rendering([table[i] for i in hits], targets) if targets else {},
+    )
+    if lang != "en" and hits:
+        english = " ".join(dict.fromkeys(table[i].en[0] for i in hits))
+        out = replace(out, rendering={"en": english})
+    return out
+
+
+def _rendering(cs: Sequence[Concept], targets: Sequence[str]) -> dict[str, str]:
+    """Per target language (Serbian also in Cyrillic: "sr-cyrl"), the concepts' first forms as
+    plain words: what a sentence of that language about them would contain."""
+    out: dict[str, list[str]] = {}
+    for c in cs:
+        seen: set[str] = set()
+        for code, form in c.forms:
+            if code not in targets:
+                continue
+            cyrillic = has_cyrillic(form)
+            if cyrillic and code != "sr":  # Bosnian documents are Latin as a rule
+                continue
+            key = f"{code}-cyrl" if cyrillic else code
+            if key in seen:
+                continue
+            seen.add(key)
+            out.setdefault(key, []).extend(w.rstrip("*") for w in form.split())
+    return {k: " ".join(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def _group(c: Concept, lang: str, targets: Sequence[str] | None = None) -> tuple[str, ...]:
+    """What lexical search adds for a concept: an English question gets its forms in the target
+    languages, less those that would match its English names (English passages must not score
+    twice; "strateg*"); a regional word that is also English ("incident*") is spelt out in its
+    language's case endings instead.  A regional question gets the English names and the forms
+    of its own language family (Serbian, Croatian and Bosnian, both scripts, for any of them)."""
+    if lang != "en":
+        family = language_family(lang)
+        own = (f for code, f in c.forms if language_family(code) == family)
+        return tuple(dict.fromkeys((*c.english, *own)))
+    english = {fold(n) for n in c.en}
+    out: list[str] = []
+    for code, f in c.forms:
+        if targets is not None and code not in targets:
+            continue
+        if not _collides(f, english):
+            out.append(f)
+        elif f.endswith("*") and " " not in f and "-" not in f:
+            endings = CASE_ENDINGS.get(language_family(code), ())
+            out.extend(w for e in endings if not _collides(w := f[:-1] + e, english))
+    return tuple(dict.fromkeys(out))
+
+
+def _term_forms(term: str, lang: str) -> tuple[str, ...]:
+    """What counts as ``term`` in a sentence besides the word itself: the forms of the one-word
+    concepts it names (and, for a regional word, its stem in both Serbian scripts)."""
+    table = concepts()
+    out: list[str] = []
+    if lang == "en" and word_language(term) is None:
+        key = (english_key(term),)
+        for c in table:
+            if key in c.en_keys:
+                english = {fold(n) for n in c.en}
+                out.extend(f for _, f in c.forms if not _collides(f, english))
+    else:
+        out.extend(_own_forms(term, lang))
+        folded = fold(term)
+        for c in table:
+            if c.single_word and any(
+                len(f.split()) == 1 and form_in(f, folded) for _, f in c.forms
+            ):
+                out.extend((*c.english, *(f for _, f in c.forms if len(f.split()) == 1)))
+    return tuple(dict.fromkeys(out))
+
+
+def _own_forms(term: str, lang: str) -> list[str]:
+    """A regional word's stem as a prefix, in both Serbian scripts."""
+    cut = local_stem(term, lang)
+    word = f"{cut}*" if cut != unicodedata.normalize("NFC", term.casefold()) else cut
+    out = [word]
+    other = other_script(word.rstrip("*"))
+    if other:
+        out.append(other + ("*" if word.endswith("*") else ""))
+    return out
+
+
+@lru_cache(maxsize=64)
+def topic_forms(topic_id: str) -> tuple[str, ...]:
+    """The glossary forms of a topic's terms ("training" -> "obuk*", "trajnim*" ...): a sentence
+    in another language naming one addresses the topic."""
+    topic = knowledge().topics.get(topic_id)
+    keys = {_english_keys(t) for t in topic.terms}
+    out: list[str] = []
+    for c in concepts():
+        if keys & set(c.en_keys):
+            english = {fold(n) for n in c.en}
+            out.extend(f for _, f in c.forms if not _collides(f, english))
+    return tuple(dict.fromkeys(out))

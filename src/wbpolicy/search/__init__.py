@@ -105,7 +105,7 @@ def _rank(
 ) -> list[tuple[int, float]]:
     if mode == "lexical":
         return lexical_search(index.reader, q, depth, allowed, s)
-    dense = dense_search(index, q, depth, allowed)
+    dense = dense_search(index, q, depth, allowed, translations=mode == "hybrid")
     if mode == "dense":
         # dense alone cannot tell an unmatched query: only the lower floor applies
         return dense if _relevant(index, dense, True, s, allowed is not None) else []

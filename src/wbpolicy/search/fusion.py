@@ -69,5 +69,7 @@ def complete(
     l_ids = {p for p, _ in lexical}
     more_lex = [(p, v) for p, v in lexical_more if p in d_ids]
     only_lex = l_ids - d_ids
-    more_dense = dense_search(index, query, len(only_lex), only_lex) if only_lex else []
+    more_dense = (
+        dense_search(index, query, len(only_lex), only_lex, translations=True) if only_lex else []
+    )
     return dense + more_dense, lexical + more_lex

@@ -1,0 +1,326 @@
+"""Cross-lingual retrieval without a translation model: Serbian in both scripts, light stemming of
+the region's languages, the multilingual policy glossary (knowledge/data/glossary.yaml), and the
+evidence step accepting a glossary translation of a question's word."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wbpolicy.answer.evidence import term_in
+from wbpolicy.embed import load_embedder
+from wbpolicy.index import Index
+from wbpolicy.index.writer import PreparedDocument
+from wbpolicy.knowledge import knowledge
+from wbpolicy.models import Document, Extraction, PageText, Passage
+from wbpolicy.query import analyse
+from wbpolicy.query.expand import concepts, form_in, text_language, topic_forms
+from wbpolicy.search import search
+from wbpolicy.search.lexical import fts_expression, fts_form
+from wbpolicy.settings import Settings
+from wbpolicy.text import fold, prefix_query
+from wbpolicy.text.lexicon import local_stem
+from wbpolicy.text.translit import other_script, to_cyrillic, to_latin
+
+# ---------------------------------------------------------------------------------------------
+# transliteration
+
+
+@pytest.mark.parametrize(
+    ("latin", "cyrillic"),
+    [
+        ("Ljubljana", "Љубљана"),
+        ("LJUBLJANA", "ЉУБЉАНА"),
+        ("Njegoš", "Његош"),
+        ("džep", "џеп"),
+        ("Džamija", "Џамија"),
+        ("Đorđe Ćirić", "Ђорђе Ћирић"),
+        ("informaciona bezbednost", "информациона безбедност"),
+        ("Kancelarija za informacionu bezbednost", "Канцеларија за информациону безбедност"),
+    ],
+)
+def test_latin_to_cyrillic_and_back(latin: str, cyrillic: str) -> None:
+    assert to_cyrillic(latin) == cyrillic
+    # back to Latin: equal once folded (Cyrillic capitals of digraphs come back title-cased)
+    assert fold(to_latin(cyrillic)) == fold(latin)
+
+
+def test_digraphs_are_one_letter() -> None:
+    assert len(to_cyrillic("ljnjdž")) == 3
+    assert to_cyrillic("Lj") == "Љ"
+    # a decomposed č (c + combining caron) is one letter too
+    assert to_cyrillic("c\u030cas") == "час"
+
+
+def test_other_script() -> None:
+    assert other_script("безбедности") == "bezbednosti"
+    assert other_script("bezbednost") == "безбедност"
+    assert other_script("e-uprava") == "е-управа"
+    # no Serbian Cyrillic spelling: letters Serbian lacks, digits
+    assert other_script("x-ray") is None
+    assert other_script("Quantum") is None
+    assert other_script("2015") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# stemming
+
+
+@pytest.mark.parametrize(
+    ("word", "lang", "stem"),
+    [
+        ("bezbednost", "sr", "bezbedn"),
+        ("bezbednosti", "sr", "bezbedn"),
+        ("bezbednosnih", "sr", "bezbedn"),
+        ("безбедности", "sr", "безбедн"),
+        ("sigurnosti", "hr", "sigurn"),
+        ("sigurisë", "sq", "sigur"),
+        ("sigurinë", "sq", "sigur"),
+        ("vlerësimit", "sq", "vlerësim"),
+        ("policije", "bs", "policij"),  # never "polic": that would match English "policy"
+    ],
+)
+def test_local_stem(word: str, lang: str, stem: str) -> None:
+    assert local_stem(word, lang) == stem
+
+
+def test_english_prefixes_unchanged() -> None:
+    assert prefix_query("attacks") == "attack"
+    assert prefix_query("security") == "secur"
+    assert prefix_query("bezbednosti") is None  # read as English: left whole
+    assert prefix_query("bezbednosti", "sr") == "bezbedn"
+    assert prefix_query("sigurisë", "sq") == "sigur"
+
+
+# ---------------------------------------------------------------------------------------------
+# the glossary
+
+
+def _concept(name: str):
+    return next(c for c in concepts() if name in c.en)
+
+
+def test_glossary_loads_through_the_knowledge_cache() -> None:
+    gl = knowledge().glossary
+    assert len(gl.entries) > 100
+    assert {"sr", "bs"} <= gl.cyrillic
+    assert gl.languages_of("RS") == ("sr",)
+
+
+def test_glossary_maps_critical_infrastructure() -> None:
+    c = _concept("critical infrastructure")
+    forms = {(lang, f) for lang, f in c.forms}
+    assert ("hr", "kritičn* infrastruktur*") in forms
+    assert ("sr", "критичн* инфраструктур*") in forms  # Cyrillic, transliterated
+    assert ("sq", "infrastruktur* kritik*") in forms
+    assert form_in("kritičn* infrastruktur*", fold("zaštita kritične infrastrukture"))
+    assert form_in("infrastruktur* kritik*", fold("mbrojtja e infrastrukturës kritike"))
+
+
+def test_glossary_forms_render_as_fts() -> None:
+    # folded as FTS5 folds (remove_diacritics): "č" is "c" to it
+    assert fts_form("kritičn* infrastruktur*", 3) == 'NEAR("kriticn"* "infrastruktur"*, 3)'
+    assert fts_form("e-uprav*", 3) == '"e uprav"*'
+    assert fts_form("akt", 3) == '"akt"'
+
+
+def test_topic_terms_have_translations() -> None:
+    forms = topic_forms("education")
+    assert "obuk*" in forms
+    assert "trajnim*" in forms
+
+
+# ---------------------------------------------------------------------------------------------
+# query analysis
+
+
+def test_language_of_a_question() -> None:
+    assert text_language("What does Croatia's strategy say about critical infrastructure?") == "en"
+    assert text_language("Što kaže strategija o kritičnoj infrastrukturi?") == "sh"
+    assert text_language("informaciona bezbednost") == "sh"
+    assert text_language("Закон о информационој безбедности") == "sr"
+    assert text_language("Strategjia për sigurinë kibernetike") == "sq"
+
+
+def test_english_query_is_translated_into_its_countrys_languages() -> None:
+    q = analyse("What does Serbia's law say about critical infrastructure?")
+    assert q.language == "en"
+    forms = {f for g in q.translations for f in g}
+    assert "критичн* инфраструктур*" in forms
+    assert "kritičn* infrastruktur*" in forms
+    assert not any("kritik" in f for f in forms)  # Albanian is not Serbia's language
+    assert q.terms == ("Serbia's", "law", "say", "critical", "infrastructure")
+
+
+def test_english_query_about_an_english_speaking_country_is_not_translated() -> None:
+    q = analyse("What does Finland's strategy say about critical infrastructure?")
+    assert q.translations == ()
+    expr = fts_expression(q.terms, q.phrases, q.translations, q.language)
+    assert expr is not None and "NEAR" not in expr
+
+
+def test_regional_question() -> None:
+    q = analyse("Što kaže hrvatska strategija o obuci policije?")
+    assert q.language == "sh"
+    assert "Što" not in q.terms and "kaže" not in q.terms
+    forms = {f for g in q.translations for f in g}
+    assert "police" in forms  # its English reading
+    assert "education" in q.topics  # training, read from the English reading
+    expr = fts_expression(q.terms, (), (), q.language)
+    assert expr is not None
+    assert '"policij"*' in expr and '"полициј"*' in expr  # stemmed, in both scripts
+
+
+def test_evidence_accepts_a_translation_of_a_term() -> None:
+    q = analyse("What does Bosnia's action plan say about training police and prosecutors?")
+    sentence = fold("Zajednička obuka policije, tužilaštva i sudova")
+    assert not term_in("prosecutors", sentence)
+    assert term_in("prosecutors", sentence, q.forms_of("prosecutors"))
+    assert "policij*" in q.forms_of("police")
+    # English words keep their English rule; a translation never matches an unrelated word
+    assert term_in("prosecutors", fold("the prosecutor's office"), q.forms_of("prosecutors"))
+    assert not term_in("prosecutors", fold("the attorney general"), q.forms_of("prosecutors"))
+    assert not any(form_in(f, fold("the policy document")) for f in q.forms_of("police"))
+
+
+# ---------------------------------------------------------------------------------------------
+# search on a small index with passages in four languages
+
+DOCS = [
+    (
+        "zakon-rs",
+        "law",
+        "RS",
+        "sr",
+        [
+            "Канцеларија за информациону безбедност обавља послове из своје надлежности.",
+            "Овај закон ступа на снагу осмог дана од дана објављивања.",
+        ],
+    ),
+    (
+        "plan-ba",
+        "strategy",
+        "BA",
+        "bs",
+        [
+            "Zajednička obuka policije, tužilaštva i sudova na temu istraživanja krivičnih djela.",
+            "Nabavka opreme za laboratorije digitalne forenzike.",
+        ],
+    ),
+    (
+        "strategy-me",
+        "strategy",
+        "ME",
+        "en",
+        [
+            "Montenegro will train police officers and prosecutors in handling digital evidence.",
+            "The national CIRT coordinates the response to incidents.",
+        ],
+    ),
+    (
+        "strategjia-al",
+        "strategy",
+        "AL",
+        "sq",
+        ["Kryerja e vlerësimit të riskut për infrastrukturën kritike të informacionit."],
+    ),
+]
+
+
+def _build(path: Path) -> Index:
+    index = Index.open(Settings(index_dir=path, model="hash:64"), readonly=False)
+    emb = load_embedder("hash:64")
+    index.embedder = emb
+    for doc_id, kind, country, lang, texts in DOCS:
+        doc = Document(
+            doc_id=doc_id,
+            title=f"Title of {doc_id}",
+            kind=kind,
+            country=country,
+            year=2020,
+            language=lang,
+            path=f"/x/{doc_id}.txt",
+            format="txt",
+            sha256="0" * 64,
+        )
+        ps = [
+            Passage(
+                text=t,
+                kind="body",
+                section=("1",),
+                pages=(1,),
+                char_start=0,
+                char_end=len(t),
+                ordinal=i,
+            )
+            for i, t in enumerate(texts)
+        ]
+        extraction = Extraction(
+            path=doc.path,
+            format="txt",
+            title=doc.title,
+            pages=(PageText(1, "\n\n".join(texts)),),
+            blocks=(),
+        )
+        index.writer.write_document(
+            PreparedDocument(
+                doc,
+                extraction,
+                ps,
+                [[] for _ in ps],
+                [{country: "document"} for _ in ps],
+                emb.embed(texts, kind="passage"),
+                "key",
+            ),
+            model_id=emb.model_id,
+            dim=emb.dim,
+            chunking={},
+            run_id=0,
+        )
+    index.rebuild_vectors()
+    return index
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Iterator[Index]:
+    idx = _build(tmp_path)
+    yield idx
+    idx.close()
+
+
+def test_latin_query_matches_a_cyrillic_passage(small: Index) -> None:
+    res = search(small, "kancelarija informaciona bezbednost", top_k=3, mode="lexical")
+    assert res.hits and res.hits[0].doc_id == "zakon-rs"
+    assert res.hits[0].text.startswith("Канцеларија за информациону безбедност")
+
+
+def test_cyrillic_query_matches_itself_inflected(small: Index) -> None:
+    res = search(small, "безбедности", top_k=3, mode="lexical")
+    assert res.hits and res.hits[0].doc_id == "zakon-rs"
+
+
+def test_english_query_matches_a_bosnian_passage(small: Index) -> None:
+    res = search(small, "training of police and prosecutors in Bosnia", top_k=5, mode="lexical")
+    docs = [h.doc_id for h in res.hits]
+    assert "plan-ba" in docs
+    bosnian = next(h for h in res.hits if h.doc_id == "plan-ba")
+    assert bosnian.text.startswith("Zajednička obuka policije")
+
+
+def test_english_query_matches_an_albanian_passage(small: Index) -> None:
+    res = search(small, "Albania critical infrastructure risk assessment", top_k=5, mode="lexical")
+    assert [h.doc_id for h in res.hits][:1] == ["strategjia-al"]
+
+
+def test_english_passage_still_first_for_an_english_query(small: Index) -> None:
+    for mode in ("lexical", "hybrid"):
+        res = search(small, "Montenegro police officers digital evidence", top_k=5, mode=mode)
+        assert res.hits[0].doc_id == "strategy-me", mode
+    # an English query's own words are searched exactly as before; its translations apart
+    q = analyse("KOS-CERT regulator")
+    own = fts_expression(q.terms, q.phrases, language=q.language)
+    assert own is not None and own.startswith('"KOS-CERT" OR "regulator" OR ')
+    assert "ЦЕРТ" not in own and "NEAR" not in own
+    assert q.translations  # Kosovo: Albanian and Serbian (CERT in Cyrillic: ЦЕРТ)
