@@ -579,3 +579,38 @@ def test_generic_names_bind_to_the_country_the_text_names(text, expected) -> Non
     from wbpolicy.enrich.tag import get_tagger
 
     assert [(e.text, e.id) for e in get_tagger().tag(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # Serbian Cyrillic, in its case endings, in a list
+        (
+            "Измене у прописима: Кривичном законику, Закону о кривичном поступку, као и другим.",
+            ["Кривичном законику", "Закону о кривичном поступку"],
+        ),
+        # Serbian Latin, up to the relative pronoun; Croatian; Albanian, up to the verb
+        (
+            "Vlada je usvojila Zakon o informacionoj bezbednosti koji uređuje mjere.",
+            ["Zakon o informacionoj bezbednosti"],
+        ),
+        (
+            "Kazneni zakon i Zakon o kaznenom postupku.",
+            ["Kazneni zakon", "Zakon o kaznenom postupku"],
+        ),
+        (
+            "Ligji nr. 2/2017 për sigurinë kibernetike u miratua.",
+            ["Ligji nr. 2/2017 për sigurinë kibernetike"],
+        ),
+        # English heads beyond the gazetteer
+        (
+            "Georgia adopted the Cybersecurity Policy Paper 2014-2017.",
+            ["Cybersecurity Policy Paper 2014-2017"],
+        ),
+    ],
+)
+def test_local_language_laws_and_codes_are_instruments(text, names) -> None:
+    from wbpolicy.enrich.tag import get_tagger
+
+    found = [e.text for e in get_tagger().tag(text) if e.label == "INSTRUMENT"]
+    assert found == names

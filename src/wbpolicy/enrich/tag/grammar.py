@@ -34,7 +34,27 @@ _EU_TAIL = re.compile(
 )
 _INSTR_HEADS = re.compile(
     r"\b(?:Strategy|Action Plan|Declaration|Convention|Treaty|Protocol|Charter|Code|Guidelines"
-    r"|Manual|Agenda|Concept|Act|Pledge|Resolution|Recommendation|Agreements?|Memorandum)\b"
+    r"|Manual|Agenda|Concept|Act|Pledge|Resolution|Recommendation|Agreements?|Memorandum"
+    r"|Statute|Policy Paper|White Paper)\b"
+)
+# Laws and codes named in Serbian (Cyrillic or Latin), Croatian, Bosnian and Albanian, in any
+# case ending: "Закону о кривичном поступку", "Zakon o informacionoj bezbednosti", "Kazneni
+# zakon", "Кривичном законику", "Ligji nr. 2/2017 për sigurinë kibernetike", "Kodi Penal".
+# Their titles are lower case after the head, so they run to the next punctuation, at most
+# TaggerSettings.local_title_max_words words.
+_LOCAL_LAW = re.compile(
+    r"(?<![\w-])(?:(?:[Зз]акон[а-я]{0,3}|[Zz]akon[a-z]{0,3})\s+(?:о|o|об)\s+"
+    r"|[Ll]igj(?:i|it|in)?\s+(?:[Nn]r\.?\s*[\d/.-]+\s+)?(?:për|per|\"?për)\s+"
+    r"|(?:[Kk]odi|[Kk]odit)\s+(?:i\s+|të\s+)?)"
+)
+_LOCAL_CODE = re.compile(
+    r"(?<![\w-])(?:[Кк]ривичн[а-я]{1,3}\s+закони[кц][а-я]{0,3}|[Kk]rivičn[a-z]{1,3}\s+zakoni[kc]"
+    r"[a-z]{0,3}|[Kk]aznen[a-z]{1,3}\s+zakon[a-z]{0,3})(?![\w-])"
+)
+_LOCAL_WORD = re.compile(r"\s+([^\W\d_]+\.?)")
+_LOCAL_STOP = frozenset(
+    "који која које којим што као и је су ће koji koja koje kojim što kao i je su će "
+    "which that dhe që u është ishte ka kanë do janë".split()
 )
 _ORG_HEADS = re.compile(rf"\b(?:{'|'.join(ORG_HEADS)})\b")
 _WEAK_HEADS = frozenset({"Board", "Group", "Team", "Forum"})
@@ -126,6 +146,12 @@ def find_pattern_entities(
             add(m.start(), _year_tail(text, end), "INSTRUMENT")
     for m in _LAW_NUMBER.finditer(text):
         add(m.start(), m.end(), "INSTRUMENT")
+    for m in _LOCAL_LAW.finditer(text):
+        end = _local_title(text, m.end() - 1, settings.local_title_max_words)
+        if end > m.end():
+            add(m.start(), _year_tail(text, end), "INSTRUMENT")
+    for m in _LOCAL_CODE.finditer(text):
+        add(m.start(), m.end(), "INSTRUMENT")
     for m in _ACT_ON.finditer(text):
         end = forward_run(text, m.end(), settings=settings)
         if end > m.end():
@@ -146,6 +172,21 @@ def find_pattern_entities(
         _head_entity(text, m, "ORG", add, settings)
     out = [c for c in out if not _generic(c, text)]
     return _cut_coordinated(out, text)
+
+
+def _local_title(text: str, pos: int, max_words: int) -> int:
+    """The end of a lower-case local-language title starting after ``pos`` (a space): words up
+    to the next punctuation, a relative pronoun or conjunction, or ``max_words``."""
+    end, n = pos, 0
+    while n < max_words:
+        m = _LOCAL_WORD.match(text, end)
+        if m is None or m.group(1).rstrip(".").lower() in _LOCAL_STOP:
+            break
+        end = m.end() - (1 if m.group(1).endswith(".") else 0)
+        n += 1
+        if m.group(1).endswith("."):
+            break
+    return end
 
 
 # "to establish a Computer Security Incident Response Team (CSIRT)", "each National Cyber Security
