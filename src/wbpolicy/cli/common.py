@@ -98,6 +98,15 @@ def parse_year_range(value: str | None) -> tuple[int | None, int | None]:
     return lo, hi
 
 
+def year_bounds(year: str | None, since: int | None) -> tuple[int | None, int | None]:
+    """``(year_min, year_max)`` from ``--year`` and ``--since`` (one of them at most)."""
+    if year and since is not None:
+        raise click.UsageError("give --year or --since, not both (--since 2015 = --year 2015..)")
+    if since is not None:
+        return since, None
+    return parse_year_range(year)
+
+
 def csv_list(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
 

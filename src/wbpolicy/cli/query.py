@@ -13,8 +13,8 @@ from wbpolicy.cli.common import (
     expected_errors,
     json_option,
     open_index,
-    parse_year_range,
     say,
+    year_bounds,
 )
 
 MODES = click.Choice(["hybrid", "dense", "lexical"])
@@ -67,11 +67,7 @@ def build_filters(docs, kinds, countries, orgs, instruments, year, since=None):
     from wbpolicy.cli.resolve import resolve_entities, resolve_kinds
     from wbpolicy.models import Filters
 
-    year_min, year_max = parse_year_range(year)
-    if since is not None:
-        if year_max is not None and since > year_max:
-            raise click.BadParameter(f"--since {since} is after --year's {year_max}")
-        year_min = max(since, year_min or since)
+    year_min, year_max = year_bounds(year, since)
     return Filters(
         doc_ids=tuple(docs),
         kinds=resolve_kinds(kinds),

@@ -14,8 +14,8 @@ from wbpolicy.cli.common import (
     expected_errors,
     json_option,
     open_index,
-    parse_year_range,
     say,
+    year_bounds,
 )
 
 if TYPE_CHECKING:
@@ -78,15 +78,6 @@ def _report_options(formats: tuple[str, ...]) -> Callable[[F], F]:
         return f
 
     return decorate
-
-
-def year_bounds(year: str | None, since: int | None) -> tuple[int | None, int | None]:
-    """``(year_min, year_max)`` from ``--year`` and ``--since`` (one of them at most)."""
-    if year and since is not None:
-        raise click.UsageError("give --year or --since, not both (--since 2015 = --year 2015..)")
-    if since is not None:
-        return since, None
-    return parse_year_range(year)
 
 
 def output_format(ctx: click.Context, fmt: str, as_json: bool) -> str:
