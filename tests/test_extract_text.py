@@ -597,3 +597,29 @@ def test_reference_markdown_footnotes(shared_dir: Path) -> None:
     assert c66.url and c66.url.startswith("http")
     assert not any("<sup>" in b.text for b in ext.blocks)
     assert len(ext.tables) == 1 and ext.tables[0].rows[0][1:4] == ("ALB", "BIH", "CRO")
+
+
+def test_labelled_page_numbers_of_an_unpaged_text_are_furniture(tmp_path: Path) -> None:
+    """A gazette text without page breaks: "Pagell485" ("Page | 485" as OCR read it), "Faqe 3"
+    and "Стр. 4" between blank lines are page numbers, never text or a section name."""
+    body = [
+        "1. Introduction",
+        "The strategy sets out the objectives of the government for the coming years",
+        "and the measures that will reach them.",
+        "Pagell485",
+        "The national authority coordinates the response to incidents in the public",
+        "and the private sector.",
+        "Faqe 3",
+        "2. Objectives",
+        "Стр. 4",
+        "Critical infrastructure operators report incidents within a day.",
+    ]
+    path = tmp_path / "gazette.txt"
+    path.write_text("\n\n".join(body) + "\n", encoding="utf-8")
+    ex = extract(path)
+    text = "\n".join(b.text for b in ex.blocks)
+    sections = {s for b in ex.blocks for s in b.section}
+    for furniture in ("Pagell485", "Faqe 3", "Стр. 4"):
+        assert furniture not in text and furniture not in sections
+    assert "The national authority coordinates the response" in text
+    assert any(s.endswith("Objectives") for s in sections)

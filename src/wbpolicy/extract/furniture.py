@@ -19,6 +19,12 @@ PAGE_NUMBER = re.compile(
     r"^(?:[-–—]\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:/|of)\s*\d{1,4})?(?:\s*[-–—])?$",
     re.IGNORECASE,
 )
+# a labelled page number standing alone, also as a scanned gazette prints it: "Page 12",
+# "Pagell485" ("Page | 485" read by OCR), "Faqe 3", "Strana 7", "Стр. 4", "Страна 12"
+LABELLED_PAGE_NUMBER = re.compile(
+    r"^(?:page|pag[ea]|faqe|strana|stranica|str|стр|страна|страница)\.?[\s|lI!:]*\d{1,4}$",
+    re.IGNORECASE,
+)
 # "Titel brochure hier invullen | 1", "2  |  National Cyber Security Strategy"
 PIPE_PAGE_HEADER = re.compile(r"^(?:\d{1,3}\s*\|\s*\S.{0,100}|\S.{0,100}?\s*\|\s*\d{1,3})$")
 BLANK_PAGE_NOTE = re.compile(
@@ -120,8 +126,8 @@ def _remove_unpaged_furniture(lines: list[str | None], layout: TextLayout) -> li
     """A document without page breaks: running headers still repeat ("... Strategy 2020 | 17").
 
     A line is furniture when its digit-masked form recurs often, has enough words, carries its
-    number (page) at one end and does not end a sentence; bare numbers standing between blank
-    lines are page numbers.
+    number (page) at one end and does not end a sentence; bare or labelled numbers ("Page 12",
+    "Pagell485") standing between blank lines are page numbers.
     """
     norm = [normalise_ws(x or "") for x in lines]
     counts = Counter(_header_key(s) for s in norm if s)
@@ -140,7 +146,7 @@ def _remove_unpaged_furniture(lines: list[str | None], layout: TextLayout) -> li
         ):
             out[i] = None
             continue
-        if re.fullmatch(r"\d{1,3}", s):
+        if re.fullmatch(r"\d{1,3}", s) or LABELLED_PAGE_NUMBER.match(s):
             before = not norm[i - 1] if i > 0 else True
             after = not norm[i + 1] if i + 1 < len(norm) else True
             if before and after:
