@@ -131,3 +131,29 @@ def test_ibid_and_op_cit_resolve_to_the_note_they_refer_to() -> None:
     assert link("4").refers_to == ("3", notes[2][1])  # the nearest earlier note
     assert link("5").refers_to == ("1", notes[0][1])  # "Smith, op. cit.": Smith's note
     assert link("6").refers_to is None
+
+
+def test_the_newest_primary_document_of_a_country_is_the_current_source() -> None:
+    from wbpolicy.answer.evidence import current_primary
+
+    docs = {
+        d.doc_id: d
+        for d in (
+            doc("itu-profile-al", "profile", 2014),
+            doc("al-strategy-2015", "strategy", 2015),
+            doc("al-strategy-2020", "strategy", 2020),
+            doc("al-law-2017", "law", 2017),
+            doc("rs-law-2016", "law", 2016, "RS"),
+            doc("rs-law-2025", "law", 2025, "RS"),
+        )
+    }
+
+    class _Reader:
+        def documents(self) -> dict:
+            return docs
+
+    class _Index:
+        reader = _Reader()
+
+    # each country's newest strategy and newest law; never a profile or a report
+    assert current_primary(_Index()) == {"al-strategy-2020", "al-law-2017", "rs-law-2025"}  # type: ignore[arg-type]

@@ -270,6 +270,9 @@ class AnswerSettings:
     vector_cache_size: int = 50_000
     # a quote widened to its anaphoric neighbour stays under this length
     max_quote_chars: int = 900
+    # bonus for a sentence of the newest primary document (strategy, law ...) of its country and
+    # kind: the current source answers before an older one or a report about it
+    w_current: float = 0.03
     # a sentence of fewer words is a fragment, never a quote; so is one of fewer than
     # fragment_words without a sentence end ("о информационој безбедности", a heading)
     min_quote_words: int = 4

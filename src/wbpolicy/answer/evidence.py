@@ -88,8 +88,11 @@ def select(
     # a sentence not about the asked country can never be quoted: do not pay to embed it
     sents = [x for x in sents if x.about]
     similarities(index, q.similarity_text, sents, s)
+    current = current_primary(index)
     for x in sents:
         x.score = s.w_sim * x.sim + prior(x, s)
+        if x.cand.hit.doc_id in current:  # the newest strategy/law of its country speaks first
+            x.score += s.w_current
     eligible = [x for x in sents if eligible_for(x, q, topics, s)]
     eligible.sort(key=lambda x: (-x.score, x.cand.rank, x.start))
     if not eligible or eligible[0].score < s.min_score:
@@ -109,6 +112,21 @@ def select(
         per[doc_key] = per.get(doc_key, 0) + 1
         chosen.append(x)
     return group_by_document(with_anaphora(with_lists(chosen, s), s))
+
+
+def current_primary(index: Index) -> set[str]:
+    """The documents that are the newest primary source (strategy, law...) of their country and
+    kind: when an older one, or a report about the country, says the same, these are quoted
+    first."""
+    from wbpolicy.knowledge import knowledge
+
+    kinds = knowledge().kinds
+    newest: dict[tuple[str, str], tuple[int, str]] = {}
+    for d in index.reader.documents().values():
+        if d.country and d.year and kinds.is_primary(d.kind):
+            key = (d.country, d.kind)
+            newest[key] = max(newest.get(key, (0, "")), (d.year, d.doc_id))
+    return {doc_id for _, doc_id in newest.values()}
 
 
 def featured_sentences(
