@@ -168,3 +168,17 @@ def test_docs_set_edits_metadata_in_place_and_retags_passage_countries(tmp_path:
     assert stored(idx)["notes"]["country"] == "XK"
     r = run(idx, "docs", "set", "nosuch", "--country", "XK")
     assert r.exit_code == 1 and "no document 'nosuch'" in r.output
+
+
+def test_a_bad_sidecar_fails_its_file_only(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Albania adopted a law on cyber security.\n")
+    (folder / "bad.txt").write_text("Serbia drafted a strategy on awareness.\n")
+    (folder / "bad.meta.yaml").write_text("country: Atlantis\n", encoding="utf-8")
+    r = run(idx, "ingest", "-q", str(folder))
+    assert r.exit_code == 1
+    assert "bad.txt: metadata:" in r.output and "'Atlantis' is not a country" in r.output
+    assert "Traceback" not in r.output
+    assert list(stored(idx)) == ["good"]

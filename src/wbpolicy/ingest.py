@@ -296,7 +296,11 @@ def _jobs(
                 _fail(writer, run_id, tally, shown, "unreadable", problem)
                 continue
             sha = sha256_file(path)
-            entry = lookup(path, sha)
+            try:
+                entry = lookup(path, sha)
+            except WbpolicyError as exc:  # a sidecar naming no known country, say: this file
+                _fail(writer, run_id, tally, shown, "metadata", str(exc))
+                continue
             doc_id = replace or ids.assign(resolved, getattr(entry, "doc_id", None))
             state = writer.document_state(doc_id)
             if doc_id in queued:  # the same bytes as a file before it (a copy): indexed once
