@@ -148,12 +148,5 @@ def test_the_newest_primary_document_of_a_country_is_the_current_source() -> Non
         )
     }
 
-    class _Reader:
-        def documents(self) -> dict:
-            return docs
-
-    class _Index:
-        reader = _Reader()
-
     # each country's newest strategy and newest law; never a profile or a report
-    assert current_primary(_Index()) == {"al-strategy-2020", "al-law-2017", "rs-law-2025"}  # type: ignore[arg-type]
+    assert current_primary(docs) == {"al-strategy-2020", "al-law-2017", "rs-law-2025"}

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tiny_index import write_test_document
 from wbpolicy.answer.evidence import term_in
 from wbpolicy.embed import load_embedder
 from wbpolicy.index import Index
-from wbpolicy.index.writer import PreparedDocument
 from wbpolicy.knowledge import knowledge
-from wbpolicy.models import Document, Extraction, PageText, Passage
+from wbpolicy.models import Document, PageText, Passage
 from wbpolicy.query import analyse
 from wbpolicy.query.expand import concepts, form_in, text_language, topic_forms
 from wbpolicy.search import search
@@ -257,27 +257,13 @@ def _build(path: Path) -> Index:
             )
             for i, t in enumerate(texts)
         ]
-        extraction = Extraction(
-            path=doc.path,
-            format="txt",
-            title=doc.title,
-            pages=(PageText(1, "\n\n".join(texts)),),
-            blocks=(),
-        )
-        index.writer.write_document(
-            PreparedDocument(
-                doc,
-                extraction,
-                ps,
-                [[] for _ in ps],
-                [{country: "document"} for _ in ps],
-                emb.embed(texts, kind="passage"),
-                "key",
-            ),
-            model_id=emb.model_id,
-            dim=emb.dim,
-            chunking={},
-            run_id=0,
+        write_test_document(
+            index,
+            doc,
+            ps,
+            [[] for _ in ps],
+            [{country: "document"} for _ in ps],
+            (PageText(1, "\n\n".join(texts)),),
         )
     index.rebuild_vectors()
     return index

@@ -145,20 +145,29 @@ def build_tiny_index(path: Path) -> Index:
                 [Entity("Montenegro", "COUNTRY", "ME", 0, 10)] if "Montenegro" in text else []
             )
             countries.append({"XK": "section"} if "Kosovo" in section else {country: "document"})
-        extraction = Extraction(
-            path=doc.path,
-            format="txt",
-            title=doc.title,
-            pages=tuple(PageText(p.pages[0], p.text) for p in ps),
-            blocks=(),
-        )
-        vectors = emb.embed([p.text for p in ps], kind="passage")
-        index.writer.write_document(
-            PreparedDocument(doc, extraction, ps, ents, countries, vectors, "key"),
-            model_id=emb.model_id,
-            dim=emb.dim,
-            chunking={},
-            run_id=0,
-        )
+        pages = tuple(PageText(p.pages[0], p.text) for p in ps)
+        write_test_document(index, doc, ps, ents, countries, pages)
     index.rebuild_vectors()
     return index
+
+
+def write_test_document(
+    index: Index,
+    doc: Document,
+    passages: list[Passage],
+    entities: list[list[Entity]],
+    countries: list[dict[str, str]],
+    pages: tuple[PageText, ...],
+) -> None:
+    """Write one document with its passages through the writer ingest uses (vectors from the
+    index's embedder)."""
+    emb = index.embedder
+    extraction = Extraction(path=doc.path, format="txt", title=doc.title, pages=pages, blocks=())
+    vectors = emb.embed([p.text for p in passages], kind="passage")
+    index.writer.write_document(
+        PreparedDocument(doc, extraction, passages, entities, countries, vectors, "key"),
+        model_id=emb.model_id,
+        dim=emb.dim,
+        chunking={},
+        run_id=0,
+    )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from wbpolicy.answer.quotable import is_lead_in, list_after, quotable
 from wbpolicy.answer.types import GROUP_OWN
 from wbpolicy.knowledge.topics import Topic
-from wbpolicy.models import Hit
+from wbpolicy.models import Document, Hit
 from wbpolicy.query import Query
 from wbpolicy.query.expand import form_in, topic_forms
 from wbpolicy.settings import AnswerSettings
@@ -72,8 +72,10 @@ def select(
     max_items: int,
     per_doc: int,
     relative: float,
+    current: frozenset[str] = frozenset(),
 ) -> list[Sentence]:
-    """The sentences to quote, best document first; [] to abstain."""
+    """The sentences to quote, best document first; [] to abstain.  ``current``: the documents
+    that are their country's newest primary source (:func:`current_primary`)."""
     if not candidates:
         return []
     reader = index.reader
@@ -88,7 +90,6 @@ def select(
     # a sentence not about the asked country can never be quoted: do not pay to embed it
     sents = [x for x in sents if x.about]
     similarities(index, q.similarity_text, sents, s)
-    current = current_primary(index)
     for x in sents:
         x.score = s.w_sim * x.sim + prior(x, s)
         if x.cand.hit.doc_id in current:  # the newest strategy/law of its country speaks first
@@ -114,7 +115,7 @@ def select(
     return group_by_document(with_anaphora(with_lists(chosen, s), s))
 
 
-def current_primary(index: Index) -> set[str]:
+def current_primary(docs: dict[str, Document]) -> frozenset[str]:
     """The documents that are the newest primary source (strategy, law...) of their country and
     kind: when an older one, or a report about the country, says the same, these are quoted
     first."""
@@ -122,11 +123,11 @@ def current_primary(index: Index) -> set[str]:
 
     kinds = knowledge().kinds
     newest: dict[tuple[str, str], tuple[int, str]] = {}
-    for d in index.reader.documents().values():
+    for d in docs.values():
         if d.country and d.year and kinds.is_primary(d.kind):
             key = (d.country, d.kind)
             newest[key] = max(newest.get(key, (0, "")), (d.year, d.doc_id))
-    return {doc_id for _, doc_id in newest.values()}
+    return frozenset(doc_id for _, doc_id in newest.values())
 
 
 def featured_sentences(

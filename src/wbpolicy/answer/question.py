@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from wbpolicy.answer.citations import CitationLinker
-from wbpolicy.answer.evidence import Candidate, Sentence, select
+from wbpolicy.answer.evidence import Candidate, Sentence, current_primary, select
 from wbpolicy.answer.types import (
     GROUP_ABOUT,
     GROUP_ANY,
@@ -90,6 +90,7 @@ def answer(
         max_items=s.max_items if max_items is None else max_items,
         per_doc=s.per_doc if per_doc is None else per_doc,
         relative=s.relative if relative is None else relative,
+        current=current_primary(docs),
     )
     linker = CitationLinker.for_index(index)
     items = tuple(with_newer(quote(x, linker), docs) for x in chosen)
