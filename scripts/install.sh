@@ -14,7 +14,7 @@ stamp=".venv/.wbpolicy-installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   # torch==2.13.0 is pinned in pyproject.toml: pip finds this machine's local CPU build of it.
   echo "installing wbpolicy and its dependencies into .venv (first run takes a few minutes)" >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,scale]" >&2
   rm -f .venv/.wbpolicy-installed-*
   touch "$stamp"
 fi

@@ -25,6 +25,9 @@ ENV_INDEX = "WBPOLICY_INDEX"
 ENV_OCR = "WBPOLICY_OCR"
 ENV_MODEL = "WBPOLICY_MODEL"
 ENV_CORPUS = "WBPOLICY_CORPUS"
+ENV_BACKEND = "WBPOLICY_BACKEND"
+ENV_MILVUS_URI = "WBPOLICY_MILVUS_URI"
+BACKENDS = ("faiss", "milvus")
 
 
 def _project_root() -> Path | None:
@@ -74,6 +77,23 @@ class ChunkSettings:
 
 
 @dataclass(frozen=True)
+class VectorSettings:
+    """The vector index of the default (FAISS) backend.  Exact search (a flat inner-product scan)
+    until the index holds ``ann_threshold`` vectors, then an approximate graph (HNSW); the kind
+    chosen and its parameters are recorded in the index manifest."""
+
+    # "auto" (flat below ann_threshold, HNSW at or above it), "flat" or "hnsw"
+    kind: str = "auto"
+    ann_threshold: int = 200_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 128
+    # a filtered search allowing at most this many passages scans them exactly instead of
+    # walking the graph (a graph walk with a tight filter loses recall)
+    exact_filter_max: int = 20_000
+
+
+@dataclass(frozen=True)
 class IngestSettings:
     """How ingest spreads its work.  PDF extraction is CPU-bound pure Python: it runs in a pool of
     worker processes while the main process chunks, tags, embeds and writes (one writer)."""
@@ -108,6 +128,12 @@ class Settings:
     # which is too heavy to import here
     pdf_layout: PdfLayout | None = None
     text_layout: TextLayout | None = None
+    vectors: VectorSettings = field(default_factory=VectorSettings)
+    # where the vectors live: "faiss" (a file beside the SQLite store) or "milvus"; None: what
+    # the index manifest records, else "faiss"
+    backend: str | None = None
+    # the Milvus server ("http://host:19530") or Milvus Lite file; None: milvus.db in the index
+    milvus_uri: str | None = None
 
     @property
     def max_tokens(self) -> int:
@@ -134,14 +160,25 @@ class Settings:
 
 
 def load_settings(
-    index_dir: str | Path | None = None, model: str | None = None, ocr: bool | None = None
+    index_dir: str | Path | None = None,
+    model: str | None = None,
+    ocr: bool | None = None,
+    backend: str | None = None,
+    milvus_uri: str | None = None,
 ) -> Settings:
-    """The settings of a run: the index and model from the arguments, else the environment, else
-    the defaults; OCR of pages without a text layer unless ``ocr`` is False or ``$WBPOLICY_OCR``
-    is ``0`` (it also needs Tesseract installed)."""
+    """The settings of a run: the index, model and vector backend from the arguments, else the
+    environment, else the defaults (the backend: what the index manifest records); OCR of pages
+    without a text layer unless ``ocr`` is False or ``$WBPOLICY_OCR`` is ``0`` (it also needs
+    Tesseract installed)."""
     idx = index_dir or os.environ.get(ENV_INDEX) or default_index_dir()
     mdl = model or os.environ.get(ENV_MODEL) or BUNDLED_MODEL
-    settings = Settings(index_dir=Path(idx), model=mdl)
+    bk = (backend or os.environ.get(ENV_BACKEND) or "").strip().lower() or None
+    if bk is not None and bk not in BACKENDS:
+        from wbpolicy.errors import WbpolicyError
+
+        raise WbpolicyError(f"unknown backend {bk!r} (${ENV_BACKEND}); use one of {', '.join(BACKENDS)}")
+    uri = milvus_uri or os.environ.get(ENV_MILVUS_URI) or None
+    settings = Settings(index_dir=Path(idx), model=mdl, backend=bk, milvus_uri=uri)
     if ocr is None:
         ocr = os.environ.get(ENV_OCR, "1").strip().lower() not in ("0", "false", "no", "off")
     if not ocr:
@@ -312,4 +349,5 @@ def index_settings(settings: Settings) -> dict[str, Any]:
         settings.ingest,
         settings.pdf_layout or PdfLayout(),
         settings.text_layout or TextLayout(),
+        settings.vectors,
     )

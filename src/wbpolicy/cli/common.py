@@ -37,7 +37,13 @@ def emit_json(obj: Any) -> None:
 
 def settings_from(ctx: click.Context, ocr: bool | None = None) -> Settings:
     obj = ctx.find_root().obj or {}
-    return load_settings(index_dir=obj.get("index"), model=obj.get("model"), ocr=ocr)
+    return load_settings(
+        index_dir=obj.get("index"),
+        model=obj.get("model"),
+        ocr=ocr,
+        backend=obj.get("backend"),
+        milvus_uri=obj.get("milvus_uri"),
+    )
 
 
 def no_ocr_option(f: F) -> F:

@@ -74,15 +74,39 @@ def _has_surrogates(text: str) -> bool:
 @click.option(
     "--model", help="Embedding model: bundled:all-MiniLM-L6-v2 (default) or a local directory."
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["faiss", "milvus"]),
+    help="Where the vectors live: faiss (default) or milvus (also: $WBPOLICY_BACKEND). "
+    "Recorded in the index manifest; later commands need not repeat it.",
+)
+@click.option(
+    "--milvus-uri",
+    help="Milvus server (http://host:19530) or Milvus Lite file (default: milvus.db in the "
+    "index directory; also: $WBPOLICY_MILVUS_URI).",
+)
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
 @click.pass_context
-def main(ctx: click.Context, index: Path | None, model: str | None, verbose: int) -> None:
+def main(
+    ctx: click.Context,
+    index: Path | None,
+    model: str | None,
+    backend: str | None,
+    milvus_uri: str | None,
+    verbose: int,
+) -> None:
     """Search policy documents with evidence: verbatim passages with page, section and footnotes."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    ctx.obj = {"index": index, "model": model, "verbose": verbose}
+    ctx.obj = {
+        "index": index,
+        "model": model,
+        "backend": backend,
+        "milvus_uri": milvus_uri,
+        "verbose": verbose,
+    }
 
 
 class _Progress:

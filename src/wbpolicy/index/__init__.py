@@ -37,6 +37,8 @@ from wbpolicy.index.writer import (
 from wbpolicy.settings import Settings, index_settings
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from wbpolicy.answer import Answer, Brief, Matrix
     from wbpolicy.embed import Embedder
     from wbpolicy.index.vectors import VectorIndex
@@ -201,7 +203,31 @@ class Index:
             self._vectors = self._load_or_rebuild()
         return self._vectors
 
+    @property
+    def backend(self) -> str:
+        """Where the vectors live: the run's choice, else what the manifest records, else faiss."""
+        return self.settings.backend or self._recorded_backend().get("name") or "faiss"
+
+    @property
+    def milvus_uri(self) -> str:
+        """The Milvus server or Milvus Lite file of a ``milvus`` index (default: ``milvus.db``
+        inside the index directory)."""
+        recorded = self._recorded_backend()
+        return (
+            self.settings.milvus_uri
+            or (recorded.get("uri") if recorded.get("name") == "milvus" else None)
+            or str(self.settings.index_dir / "milvus.db")
+        )
+
+    def _recorded_backend(self) -> dict[str, Any]:
+        data = (self._read_manifest() or {}).get("backend")
+        return data if isinstance(data, dict) else {}
+
     def _load_or_rebuild(self) -> VectorIndex:
+        if self.backend == "milvus":
+            from wbpolicy.index.milvus import open_vectors
+
+            return open_vectors(self, rebuild=False)  # type: ignore[return-value]
         from wbpolicy.index.vectors import VectorIndex
 
         path = self.settings.faiss_path
@@ -222,11 +248,9 @@ class Index:
             self._save(vecs, generation)
         return vecs
 
-    def build_vectors(self) -> VectorIndex:
-        """A fresh FAISS index from the ``embeddings`` table."""
+    def stored_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every stored vector, from SQLite (the truth): ``(ids int64 (n,), float32 (n, dim))``."""
         import numpy as np
-
-        from wbpolicy.index.vectors import VectorIndex
 
         rows = self.reader.all_vectors()
         dim = self.dim or (len(rows[0][1]) // 4 if rows else 1)
@@ -234,11 +258,28 @@ class Index:
         mat = np.zeros((len(rows), dim), dtype=np.float32)
         for i, r in enumerate(rows):
             mat[i] = np.frombuffer(r[1], dtype=np.float32)
-        return VectorIndex(dim).build(ids, mat)
+        return ids, mat
+
+    def build_vectors(self) -> VectorIndex:
+        """A fresh FAISS index from the ``embeddings`` table: exact, or approximate above the
+        size threshold of ``settings.vectors``."""
+        from wbpolicy.index.vectors import build_faiss
+
+        ids, mat = self.stored_vectors()
+        return build_faiss(mat.shape[1], ids, mat, self.settings.vectors)
 
     def rebuild_vectors(self) -> int:
-        """Rebuild the FAISS file and the manifest from SQLite; return the vector count."""
+        """Bring the vector backend up to date with SQLite (FAISS: rebuild the file; Milvus:
+        sync the collection) and write the manifest; return the vector count."""
         generation = self.store.generation
+        if self.backend == "milvus":
+            from wbpolicy.index.milvus import open_vectors
+
+            vecs = open_vectors(self, rebuild=True)
+            self._vectors = vecs  # type: ignore[assignment]
+            if not self.readonly:
+                self.write_manifest(generation=generation, vectors=len(vecs))
+            return len(vecs)
         vecs = self.build_vectors()
         self._vectors = vecs
         if not self.readonly:
@@ -294,6 +335,13 @@ class Index:
                 if self._embedder is not None and hasattr(self._embedder, "describe")
                 else previous.get("embedder")
             ),
+            "backend": self._describe_backend(),
+            # the vector index: kind (flat / hnsw) and its parameters
+            "vector_index": (
+                self._vectors.describe()
+                if self._vectors is not None and hasattr(self._vectors, "describe")
+                else previous.get("vector_index")
+            ),
             "created_at": self.store.get_meta(META_CREATED) or previous.get("created_at"),
             "updated_at": now_iso(),
             "generation": generation,
@@ -307,9 +355,18 @@ class Index:
             },
             "files": {
                 "store": self.settings.db_path.name,
-                "vectors": self.settings.faiss_path.name,
+                "vectors": (
+                    self.settings.faiss_path.name if self.backend == "faiss" else self.milvus_uri
+                ),
             },
         }
+
+    def _describe_backend(self) -> dict[str, Any]:
+        if self.backend == "milvus":
+            from wbpolicy.index.milvus import COLLECTION
+
+            return {"name": "milvus", "uri": self.milvus_uri, "collection": COLLECTION}
+        return {"name": "faiss"}
 
     def write_manifest(self, *, generation: int, vectors: int) -> dict[str, Any]:
         data = self._describe(generation, vectors)

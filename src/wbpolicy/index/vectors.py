@@ -15,6 +15,8 @@ from wbpolicy.fsutil import atomic_write
 if TYPE_CHECKING:
     import numpy as np
 
+    from wbpolicy.settings import VectorSettings
+
 
 def _as_matrix(vecs: object, dim: int | None = None) -> np.ndarray:
     import numpy as np
@@ -79,6 +81,9 @@ class VectorIndex:
         scores, ids = self._index.search(q, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "flat", "metric": "inner_product"}
+
     def save(self, path: Path | str) -> None:
         import faiss
 
@@ -98,6 +103,11 @@ class VectorIndex:
         obj.dim = index.d
         obj._index = index
         return obj
+
+
+def build_faiss(dim: int, ids: object, vecs: object, settings: VectorSettings) -> VectorIndex:
+    """The FAISS index for these vectors under ``settings`` (exact for now)."""
+    return VectorIndex(dim).build(ids, vecs)
 
 
 class BruteForceIndex:
