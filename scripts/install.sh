@@ -10,11 +10,14 @@ if [ ! -x .venv/bin/python ]; then
   echo "creating .venv with $($PY --version)" >&2
   "$PY" -m venv .venv
 fi
-stamp=".venv/.wbpolicy-installed-$(sha256sum pyproject.toml | cut -c1-16)"
+# Extras: the test tools (dev) always; the scale extra (Milvus Lite, Ray, matplotlib) when
+# WBPOLICY_EXTRAS asks for it (the test command does: CI exercises both backends).
+extras="${WBPOLICY_EXTRAS:-dev}"
+stamp=".venv/.wbpolicy-installed-$( (cat pyproject.toml; echo "$extras") | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   # torch==2.13.0 is pinned in pyproject.toml: pip finds this machine's local CPU build of it.
   echo "installing wbpolicy and its dependencies into .venv (first run takes a few minutes)" >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,scale]" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]" >&2
   rm -f .venv/.wbpolicy-installed-*
   touch "$stamp"
 fi

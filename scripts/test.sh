@@ -2,7 +2,7 @@
 # The test command (CI runs exactly this): install if needed, lint, type-check, then the suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh
+WBPOLICY_EXTRAS=dev,scale bash scripts/install.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 echo "ruff check, ruff format --check, mypy" >&2
 .venv/bin/ruff check src tests scripts

@@ -57,3 +57,7 @@ class IndexDamaged(WbpolicyError):
 
 class IndexBusy(WbpolicyError):
     """Another process holds the index's write lock for longer than the busy timeout."""
+
+
+class MilvusUnavailable(WbpolicyError):
+    """The Milvus server cannot be reached, or refused an operation."""

@@ -19,7 +19,7 @@ import logging
 import platform
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from wbpolicy import __version__
 from wbpolicy.errors import IndexMismatch, IndexNotFound
@@ -46,6 +46,25 @@ if TYPE_CHECKING:
     from wbpolicy.search import SearchResult
 
 log = logging.getLogger(__name__)
+
+
+class VectorStore(Protocol):
+    """What search needs of a vector backend (FAISS :class:`~.vectors.VectorIndex`, the Milvus
+    collection of :mod:`.milvus`): exact or approximate inner product over unit vectors, with
+    the allowed ids applied before ranking."""
+
+    dim: int
+
+    def __len__(self) -> int: ...
+
+    def ids(self) -> np.ndarray: ...
+
+    def search(
+        self, query_vec: object, k: int, allowed_ids: np.ndarray | None = None
+    ) -> list[tuple[int, float]]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
 
 MANIFEST_FORMAT = 1
 _LIBRARIES = (
@@ -83,7 +102,7 @@ class Index:
         self.sentence_vectors: dict[str, Any] = {}
         self.cache: dict[tuple[Any, ...], Any] = {}
         self._embedder: Embedder | None = None
-        self._vectors: VectorIndex | None = None
+        self._vectors: VectorStore | None = None
         self._manifest: dict[str, Any] | None = None
 
     @classmethod
@@ -112,6 +131,8 @@ class Index:
         return cls(settings, store, readonly)
 
     def close(self) -> None:
+        if self._vectors is not None and hasattr(self._vectors, "close"):
+            self._vectors.close()  # a Milvus client's channel
         self.store.close()
 
     def __enter__(self) -> Self:
@@ -198,7 +219,7 @@ class Index:
         self._embedder = value
 
     @property
-    def vectors(self) -> VectorIndex:
+    def vectors(self) -> VectorStore:
         if self._vectors is None:
             self._vectors = self._load_or_rebuild()
         return self._vectors
@@ -223,11 +244,11 @@ class Index:
         data = (self._read_manifest() or {}).get("backend")
         return data if isinstance(data, dict) else {}
 
-    def _load_or_rebuild(self) -> VectorIndex:
+    def _load_or_rebuild(self) -> VectorStore:
         if self.backend == "milvus":
             from wbpolicy.index.milvus import open_vectors
 
-            return open_vectors(self, rebuild=False)  # type: ignore[return-value]
+            return open_vectors(self, rebuild=False)
         from wbpolicy.index.vectors import VectorIndex
 
         path = self.settings.faiss_path
@@ -276,15 +297,15 @@ class Index:
             from wbpolicy.index.milvus import open_vectors
 
             vecs = open_vectors(self, rebuild=True)
-            self._vectors = vecs  # type: ignore[assignment]
+            self._vectors = vecs
             if not self.readonly:
                 self.write_manifest(generation=generation, vectors=len(vecs))
             return len(vecs)
-        vecs = self.build_vectors()
-        self._vectors = vecs
+        flat = self.build_vectors()
+        self._vectors = flat
         if not self.readonly:
-            self._save(vecs, generation)
-        return len(vecs)
+            self._save(flat, generation)
+        return len(flat)
 
     def _save(self, vecs: VectorIndex, generation: int) -> None:
         # FAISS first, manifest second: a crash in between leaves an old generation in the

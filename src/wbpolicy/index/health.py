@@ -238,7 +238,10 @@ def _check_vectors(store: Store, settings: Settings, report: CheckReport) -> Non
             )
     elif passages:
         report.add("meta-dimensions", "the store does not record its vector dimensions", REINGEST)
-    _check_faiss(store, settings, report, embedded, dim)
+    if _backend(settings)[0] == "milvus":
+        _check_milvus(store, settings, report, dim)
+    else:
+        _check_faiss(store, settings, report, embedded, dim)
     _check_manifest(
         settings,
         report,
@@ -282,6 +285,35 @@ def _check_faiss(
             report.add("faiss-ids", f"{path.name} holds vectors of other passages", REBUILD)
 
 
+def _backend(settings: Settings) -> tuple[str, str]:
+    """The vector backend and Milvus uri the index uses: the run's choice, else the manifest's."""
+    recorded: dict[str, Any] = {}
+    try:
+        data = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("backend"), dict):
+            recorded = data["backend"]
+    except (OSError, ValueError):
+        pass
+    name = settings.backend or recorded.get("name") or "faiss"
+    uri = (
+        settings.milvus_uri
+        or (recorded.get("uri") if recorded.get("name") == "milvus" else None)
+        or str(settings.index_dir / "milvus.db")
+    )
+    return str(name), str(uri)
+
+
+def _check_milvus(store: Store, settings: Settings, report: CheckReport, dim: int | None) -> None:
+    """The Milvus collection against the store: there, of the store's generation, the same ids."""
+    from wbpolicy.index.milvus import check_collection
+
+    report.checked.append("milvus")
+    facts, problems = check_collection(_backend(settings)[1], store, dim)
+    report.facts.update(facts)
+    for code, message in problems:
+        report.add(code, message, REBUILD)
+
+
 def _check_manifest(
     settings: Settings,
     report: CheckReport,
@@ -321,7 +353,8 @@ def _check_manifest(
     if data.get("generation") != generation:
         report.add(
             "vectors-stale",
-            f"the FAISS file and {path.name} are of store generation {data.get('generation')}, "
+            f"the {'Milvus collection' if _backend(settings)[0] == 'milvus' else 'FAISS file'} "
+            f"and {path.name} are of store generation {data.get('generation')}, "
             f"the store is at {generation} (an interrupted ingest?)",
             REBUILD,
         )
