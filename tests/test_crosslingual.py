@@ -310,3 +310,39 @@ def test_english_passage_still_first_for_an_english_query(small: Index) -> None:
     assert own is not None and own.startswith('"KOS-CERT" OR "regulator" OR ')
     assert "ЦЕРТ" not in own and "NEAR" not in own
     assert q.translations  # Kosovo: Albanian and Serbian (CERT in Cyrillic: ЦЕРТ)
+
+
+def test_rerank_coverage_counts_a_word_in_its_translation() -> None:
+    from wbpolicy.search.rerank import coverage, term_patterns
+
+    q = analyse("When will the Serbian registry start to publish reports?")
+    assert "start" in q.content_terms and q.forms_of("start")
+    patterns = term_patterns(q.terms)
+    forms = [q.forms_of(w) for w in q.terms]
+    english = "The registry will start to publish reports next year."
+    serbian = to_cyrillic("Registar počinje da objavljuje izveštaje.")
+    unrelated = to_cyrillic("Ministarstvo donosi pravilnik.")
+    # without its translations a Cyrillic passage holds none of the words
+    assert coverage(serbian, patterns) == 0.0
+    assert coverage(serbian, patterns, forms) > coverage(unrelated, patterns, forms)
+    assert coverage(english, patterns, forms) == coverage(english, patterns)
+
+
+def test_online_alone_does_not_ask_for_a_url() -> None:
+    from wbpolicy.query.expand import wants
+
+    assert wants("Is online grooming of children a crime?") == ()
+    assert wants("Where is the strategy available online?") == ("footnote",)
+
+
+def test_rerank_weighs_what_is_asked_beside_the_name() -> None:
+    from wbpolicy.search.rerank import _coverage_words
+    from wbpolicy.settings import SearchSettings
+
+    s = SearchSettings()
+    q = analyse("What does the Budapest Convention require on data retention periods?")
+    words = _coverage_words(q, s)
+    assert words[0] == q.terms and len(words) == 2
+    assert "retention" in words[1] and "Budapest" not in words[1]
+    # one content word is too weak a test on its own
+    assert len(_coverage_words(analyse("What is the role of Kosovo's RCC?"), s)) == 1

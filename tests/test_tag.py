@@ -31,6 +31,7 @@ from wbpolicy.evaluation.entities import (
     sha256_text,
     strip_markdown,
 )
+from wbpolicy.text.translit import to_cyrillic
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -614,3 +615,114 @@ def test_local_language_laws_and_codes_are_instruments(text, names) -> None:
 
     found = [e.text for e in get_tagger().tag(text) if e.label == "INSTRUMENT"]
     assert found == names
+
+
+# --- bodies beyond the head-word grammar (enrich/tag/bodies.py), on invented sentences -----
+
+
+def _orgs(tagger: Tagger, text: str) -> list[str]:
+    return [t for t, label, _ in spans(tagger, text) if label == "ORG"]
+
+
+def test_native_acronym_after_a_translated_name_is_a_second_mention(tagger: Tagger) -> None:
+    text = (
+        "The Office for Digital Safety of Ruritania (ODSR) works with the Harbour Research "
+        "Network (KSZ)."
+    )
+    orgs = _orgs(tagger, text)
+    assert "Harbour Research Network" in orgs and "KSZ" in orgs
+    ids = {t: i for t, label, i in spans(tagger, text) if label == "ORG"}
+    assert ids["KSZ"] == ids["Harbour Research Network"] == "org:harbour-research-network"
+
+
+def test_a_term_abbreviated_by_its_initials_is_not_a_body(tagger: Tagger) -> None:
+    text = "Staff connect over a Virtual Private Network (VPN) and a Campus Area Network (CAN)."
+    assert _orgs(tagger, text) == []
+
+
+def test_strict_heads_need_a_body_modifier(tagger: Tagger) -> None:
+    text = (
+        "The Federal Intelligence Service and the Coastal Police Force warned of a Distributed "
+        "Denial of Service attack on the Universal Service."
+    )
+    orgs = _orgs(tagger, text)
+    assert "Federal Intelligence Service" in orgs and "Coastal Police Force" in orgs
+    assert not any("Denial" in o or "Universal" in o for o in orgs)
+
+
+def test_cert_named_after_its_country(tagger: Tagger) -> None:
+    got = spans(tagger, "Incidents go to CERT Latvia and to the CSIRT of each bank.")
+    assert ("CERT Latvia", "ORG", "org:cert-latvia") in got
+
+
+def test_acronym_explained_by_an_apposition(tagger: Tagger) -> None:
+    text = "It relies on KVX – the signals security arm of the Defence Ministry – for keys."
+    assert "KVX" in _orgs(tagger, text)
+    assert "ABC" not in _orgs(tagger, "ABC, the first letters of the alphabet, are easy.")
+
+
+def test_instrument_acronym_of_its_title_after_the_head(tagger: Tagger) -> None:
+    text = "Parties apply the Agreement on Shared Harbour Inspection Procedures (SHIP) at once."
+    got = spans(tagger, text)
+    assert ("SHIP", "INSTRUMENT") in [(t, label) for t, label, _ in got]
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        (
+            "Nadzor provodi Ministarstvo unutarnjih poslova, a izvješće prima Vlada.",
+            "Ministarstvo unutarnjih poslova",
+        ),
+        (
+            "Zahtjev se podnosi Agenciji za zaštitu tržišnog natjecanja u roku od osam dana.",
+            "Agenciji za zaštitu tržišnog natjecanja",
+        ),
+        (
+            "Извештај доставља Управа за дигиталну трговину најкасније до краја године.",
+            "Управа за дигиталну трговину",
+        ),
+        (
+            "Ministria e Drejtësisë dhe Agjencia Kombëtare e Punësimit bashkëpunojnë.",
+            "Ministria e Drejtësisë",
+        ),
+    ],
+)
+def test_local_language_bodies(tagger: Tagger, text: str, body: str) -> None:
+    assert body in _orgs(tagger, text)
+
+
+def test_local_heads_alone_or_described_are_not_names(tagger: Tagger) -> None:
+    # "the Ministry, within a month", "the ministry responsible for ...": anaphoric / generic
+    text = "Ministarstvo u roku od mjesec dana obavještava Ministarstvo nadležno za promet."
+    assert _orgs(tagger, text) == []
+    text = "Kancelarija vrši poslove iz svog delokruga."
+    assert _orgs(tagger, text) == []
+
+
+def test_new_org_heads_keep_generic_phrases_out(tagger: Tagger) -> None:
+    text = (
+        "Any Non-Governmental Organization may join; the Coastal Navigation Organisation and "
+        "the Island Police will, under the Technical and Organization Measures rule."
+    )
+    orgs = _orgs(tagger, text)
+    assert "Coastal Navigation Organisation" in orgs and "Island Police" in orgs
+    assert not any("Non-Governmental" in o or "Measures" in o for o in orgs)
+
+
+def test_local_body_ids_are_stable_across_script_and_case(tagger: Tagger) -> None:
+    def body_id(text: str) -> str | None:
+        return next(i for _, label, i in spans(tagger, text) if label == "ORG")
+
+    a = body_id("Nadzor vrši Kancelarija za digitalnu trgovinu.")
+    b = body_id(to_cyrillic("Izveštaj Kancelarije za digitalnu trgovinu je objavljen."))
+    assert a == b == "org:kancelarij-za-digitalnu-trgovinu"
+
+
+def test_countries_beyond_europe_and_endonyms(tagger: Tagger) -> None:
+    got = spans(tagger, "Trade with Qatar, Peru and Polska grew.")
+    assert [(t, i) for t, label, i in got if label == "COUNTRY"] == [
+        ("Qatar", "QA"),
+        ("Peru", "PE"),
+        ("Polska", "PL"),
+    ]

@@ -275,6 +275,9 @@ class SearchSettings:
     toc_penalty: float = 0.3
     # bonus x share of the query's content terms present in the passage
     coverage_weight: float = 0.1
+    # the coverage share is averaged with the share of the query's content words (names, kinds,
+    # topic words left out) when it has at least this many (search/rerank.py)
+    coverage_content_min_terms: int = 2
     # when a query names no country, single states outside the focus region step back this much
     off_focus_penalty: float = 0.1
     # only the head of the fused list is reranked

@@ -20,7 +20,7 @@ from wbpolicy.text.translit import has_cyrillic, other_script
 
 _NUMBERED = re.compile(r"\b([A-Za-z]{2,})\.?\s+(\d[\w/.-]*)")
 _WANTS_URL = re.compile(
-    r"\b(?:published|publishes|available|url|link|links|website|web\s*site|online|download\w*|"
+    r"\b(?:published|publishes|available|url|link|links|website|web\s*site|download\w*|"
     r"web\s*page|where\s+(?:can|could|do|does|is|are)\b.*\b(?:find|read|get|found))",
     re.IGNORECASE,
 )

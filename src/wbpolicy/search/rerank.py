@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from wbpolicy.index.reader import Reader
 from wbpolicy.knowledge import knowledge
 from wbpolicy.query import Query
+from wbpolicy.query.expand import form_in_tokens
 from wbpolicy.settings import SearchSettings
-from wbpolicy.text import fold, match_prefix
+from wbpolicy.text import TOKEN, fold, match_prefix
 
 Ranked = list[tuple[int, float]]
 
@@ -22,9 +23,10 @@ def rerank_head(reader: Reader, scored: Ranked, query: Query, s: SearchSettings)
         return scored
     ids = [pid for pid, _ in head]
     bonus = country_bonus(reader, ids, query.country_set, s)
-    patterns = term_patterns(query.terms) if s.coverage_weight else []
+    words = _coverage_words(query, s) if s.coverage_weight else ()
+    units = [(term_patterns(w), [query.forms_of(t) for t in w]) for w in words]
     for row in reader.rerank_rows(ids):
-        b = _passage_bonus(row, query, s, patterns)
+        b = _passage_bonus(row, query, s, units)
         if b:
             bonus[row["id"]] = bonus.get(row["id"], 0.0) + b
     if not bonus:
@@ -34,7 +36,10 @@ def rerank_head(reader: Reader, scored: Ranked, query: Query, s: SearchSettings)
 
 
 def _passage_bonus(
-    row: sqlite3.Row, query: Query, s: SearchSettings, patterns: list[re.Pattern[str]]
+    row: sqlite3.Row,
+    query: Query,
+    s: SearchSettings,
+    units: Sequence[tuple[list[re.Pattern[str]], list[tuple[str, ...]]]] = (),
 ) -> float:
     region = knowledge().region
     kind, text, doc_country = row["kind"], row["text"], row["country"]
@@ -46,9 +51,8 @@ def _passage_bonus(
         and not region.in_focus(doc_country)
     ):
         b -= s.off_focus_penalty
-    if patterns:
-        folded = fold(text)
-        b += s.coverage_weight * sum(1 for r in patterns if r.search(folded)) / len(patterns)
+    if units:
+        b += s.coverage_weight * sum(coverage(text, p, f) for p, f in units) / len(units)
     has_url = row["cited_url"] or "http" in text or "www." in text
     if "footnote" in query.wants and (kind == "footnote" or has_url):
         b += s.kind_boost
@@ -59,6 +63,42 @@ def _passage_bonus(
     if row["is_toc"]:
         b -= s.toc_penalty
     return b
+
+
+def _coverage_words(query: Query, s: SearchSettings) -> tuple[tuple[str, ...], ...]:
+    """The word lists whose coverage is averaged: all the query's words, and its content words
+    (names, kinds and topic words left out) when it has at least
+    ``SearchSettings.coverage_content_min_terms`` of them: a passage that merely repeats the name
+    of what is asked about ("the Protocol", "the Council") then ranks below one that holds what
+    is asked about it.  (One content word alone is too weak a test: "the role of X".)"""
+    content, terms = tuple(query.content_terms), tuple(query.terms)
+    if len(content) >= s.coverage_content_min_terms and content != terms:
+        return (terms, content)
+    return (tuple(query.terms),)
+
+
+def coverage(
+    text: str,
+    patterns: Sequence[re.Pattern[str]],
+    forms: Sequence[Sequence[str]] = (),
+) -> float:
+    """The share of the query's words a passage holds, a word counting as held in any of its
+    translations (``forms[i]`` for ``patterns[i]``, Query.term_forms), so that a passage in the
+    language of the country asked about is not judged by English words it cannot contain."""
+    if not patterns:
+        return 0.0
+    folded = fold(text)
+    toks: list[str] | None = None
+    held = 0
+    for i, r in enumerate(patterns):
+        if r.search(folded):
+            held += 1
+            continue
+        alts = forms[i] if i < len(forms) else ()
+        if alts:
+            toks = toks if toks is not None else [fold(t) for t in TOKEN.findall(text)]
+            held += any(form_in_tokens(f, toks) for f in alts)
+    return held / len(patterns)
 
 
 def term_patterns(terms: Sequence[str]) -> list[re.Pattern[str]]:

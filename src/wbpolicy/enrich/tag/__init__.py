@@ -18,7 +18,7 @@ from wbpolicy.enrich.tag.settings import DEFAULT_SETTINGS, TaggerSettings
 
 # Bump when the tagging rules change what is stored (ids, spans, passage countries): an index
 # built by an older tagger then re-tags its documents on the next ingest.
-TAGGER_VERSION = 3
+TAGGER_VERSION = 4
 
 __all__ = [
     "DEFAULT_SETTINGS",

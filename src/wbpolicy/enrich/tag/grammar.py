@@ -10,6 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from wbpolicy.enrich.tag.bodies import (
+    apposition_acronyms,
+    cert_of_country,
+    local_bodies,
+    local_name_key,
+    strict_head_bodies,
+)
 from wbpolicy.enrich.tag.runs import (
     COORD_INSTR_HEADS,
     INSTR_HEAD_WORDS,
@@ -58,6 +65,13 @@ _LOCAL_STOP = frozenset(
 )
 _ORG_HEADS = re.compile(rf"\b(?:{'|'.join(ORG_HEADS)})\b")
 _WEAK_HEADS = frozenset({"Board", "Group", "Team", "Forum"})
+_CAPITALISED_NEXT = re.compile(r"[ \t]+(?!(?:The|A|An)\b)[A-Z][a-z]")
+_GENERIC_ORG_HEADS = frozenset({"Organization", "Organisation", "Police", "Command"})
+_GENERIC_ORG_MODIFIERS = frozenset(
+    """International Regional Non-Governmental Non-governmental Nongovernmental Governmental
+    Intergovernmental Inter-Governmental Non-Profit Non-profit Nonprofit Civil Society Member
+    Partner Private Public Voluntary Umbrella Local Mission""".split()
+)
 _LAW_HEAD = re.compile(
     r"\b(?:(?!(?:The|This|That|A|An|New|Draft|Its|Each|Every|Such)\b)[A-Z][a-z]+\s+)?"
     r"Law\s+(?:[Nn]o\.?\s*[\w/.-]*\d[\w/.-]*\s+)?(?:on|of)\s+"
@@ -114,6 +128,8 @@ def slugify(text: str) -> str:
 def pattern_id(label: str, text: str) -> str:
     """The id of a name the gazetteer does not know: "law:law-on-electronic-signatures"."""
     t = re.sub(r"^(?:the|The)\s+", "", text)
+    if label == "ORG":
+        t = local_name_key(t) or t
     prefix = {"INSTRUMENT": _instrument_kind(t), "ORG": "org", "COUNTRY": "country"}[label]
     return f"{prefix}:{slugify(t)}"
 
@@ -170,6 +186,13 @@ def find_pattern_entities(
         _head_entity(text, m, "INSTRUMENT", add, settings)
     for m in _ORG_HEADS.finditer(text):
         _head_entity(text, m, "ORG", add, settings)
+    for s, e, label in (
+        *strict_head_bodies(text, settings),
+        *cert_of_country(text),
+        *apposition_acronyms(text),
+        *local_bodies(text, settings),
+    ):
+        add(s, e, label)
     out = [c for c in out if not _generic(c, text)]
     return _cut_coordinated(out, text)
 
@@ -269,6 +292,12 @@ def _keeps_head_entity(text: str, m: re.Match[str], start: int, end: int, fwd: b
         return False  # "Internet Protocol"; treaties are "Protocol to/on ..."
     if head == "Act" and start == m.start():
         return False
+    if head in _GENERIC_ORG_HEADS and not fwd:
+        mods = text[start : m.start()].split()
+        if all(w in _GENERIC_ORG_MODIFIERS for w in mods):
+            return False  # "International Organisation", "Non-Governmental Organization"
+        if _CAPITALISED_NEXT.match(text, m.end()):
+            return False  # "Technical and Organization Measures": the head is a modifier
     if head in _WEAK_HEADS and end == m.end():
         # "Board", "Group", "Team", "Forum": two real modifiers ("ICT Response Board"), never
         # just "Working Group" / "Expert Group", which are generic

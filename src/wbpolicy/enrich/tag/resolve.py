@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from wbpolicy.enrich.tag.bodies import initials_of
 from wbpolicy.enrich.tag.grammar import pattern_id
 from wbpolicy.enrich.tag.settings import DEFAULT_SETTINGS, TaggerSettings
 from wbpolicy.knowledge import get_gazetteer
@@ -27,6 +28,10 @@ _GLUED_SUFFIX = re.compile(r"-[a-z]")
 _BRACKET_ACRONYM = re.compile(r"\s*\(([A-Z][A-Za-z&.-]{0,10}[A-Z])\)")
 _INNER_ACRONYM = re.compile(
     r"\s\(([A-Z][A-Za-z&.-]{0,10}[A-Z])\)(\s*\d{4}(?:\s*[-–/]\s*\d{2,4})?)$"
+)
+_INSTR_COMPLEMENT = re.compile(
+    r"(?:[A-Z][\w-]*\s+){0,3}(?:Agreement|Convention|Treaty|Protocol|Act|Law|Directive"
+    r"|Regulation|Strategy|Charter)\s+(?:on|of|for|against|concerning)\s+(?:the\s+)?"
 )
 _SPLIT_CONNECTOR = re.compile(r"\s+(?:of|in|to|for)\s+(?:the\s+)?$")
 
@@ -101,7 +106,10 @@ def _bracket_acronyms(chosen: list[Cand], text: str) -> list[Cand]:
         if not m:
             continue
         acr = m.group(1)
-        if sum(ch.isupper() for ch in acr) < 2 or acr[0] != text[c.start : c.end].lstrip('“"')[:1]:
+        if sum(ch.isupper() for ch in acr) < 2:
+            continue
+        name = text[c.start : c.end].lstrip('“"')
+        if acr[0] != name[:1] and not _native_acronym(acr, name, c.label):
             continue  # "(CII)" after "Methodology of ... Critical Information Infrastructure"
         for occ in re.finditer(rf"(?<![\w-]){re.escape(acr)}(?![\w-])", text):
             s, e = occ.start(), occ.end()
@@ -110,6 +118,25 @@ def _bracket_acronyms(chosen: list[Cand], text: str) -> list[Cand]:
             taken.append((s, e))
             extra.append(Cand(s, e, c.label, c.id, SOURCE_PATTERN))
     return extra
+
+
+def _native_acronym(acr: str, name: str, label: str) -> bool:
+    """A body's acronym from its own language ("European Committee on Crime Problems (CDPC)",
+    "Federal Criminal Police Office (BKA)"): all capitals, and not the initials of the name's
+    last words (which would abbreviate only a part of it)."""
+    if label == "INSTRUMENT":
+        # "Agreement on Trade-Related Aspects of Intellectual Property Rights (TRIPS)": the
+        # acronym of the whole title after its head
+        m = _INSTR_COMPLEMENT.match(name)
+        return m is not None and initials_of(acr, name[m.end() :])
+    if label != "ORG" or not acr.isupper():
+        return False
+    words = name.split()
+    return not any(
+        initials_of(acr, " ".join(words[i:]))
+        for i in range(1, len(words))
+        if words[i][:1].isupper()
+    )
 
 
 def _split_inner_acronym(c: Cand, text: str) -> list[Cand]:

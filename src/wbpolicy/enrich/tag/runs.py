@@ -47,6 +47,7 @@ ORG_HEADS = (
     "Ministry", "Agency", "Directorate", "Department", "Office", "Council", "Centre", "Center",
     "Authority", "Bureau", "Committee", "Institute", "University", "Unit", "Association",
     "Foundation", "Secretariat", "Commission", "Inspectorate", "Board", "Group", "Team", "Forum",
+    "Police", "Command", "Organization", "Organisation",
 )  # fmt: skip
 ORG_HEAD_WORDS = frozenset(ORG_HEADS)
 INSTR_HEAD_WORDS = _wordset(

@@ -12,6 +12,8 @@ class TaggerSettings:
 
     forward_max_words: int = 18  # words a name run may take after its head ("Law on ...")
     local_title_max_words: int = 12  # of a lower-case local title ("Закону о кривичном поступку")
+    # content words after a local body's head ("Ministarstvo unutarnjih poslova")
+    local_body_max_words: int = 4
     forward_window_chars: int = 400  # text a forward run looks at
     paren_window_words: int = 8  # the ")" of an insert must come within this many words
     lower_run_max: int = 2  # consecutive lower-case content words inside a title
