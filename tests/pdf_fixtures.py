@@ -273,3 +273,68 @@ def build_all(outdir: Path) -> dict[str, Path]:
     notapdf.write_text("This is a plain text file that merely ends in .pdf\n", encoding="utf-8")
     out["notapdf"] = notapdf
     return out
+
+
+# A page of columns: a pull quote set large in a left column beside the body, a banner set at
+# an angle, a full-width note below; then a page of two equal columns.
+SIDEBAR_QUOTE = ["OPERATORS SHARE", "THE BURDEN OF", "PREVENTION WITH", "THE REGULATOR."]
+SIDEBAR_BODY = [
+    [
+        "The regulator publishes a yearly register of essential",
+        "services and asks each operator to name a contact point",
+        "who answers incident reports within one working day.",
+    ],
+    [
+        "Smaller operators may pool their contact points through",
+        "a sector association, provided that the association keeps",
+        "a written agreement with every member it represents.",
+    ],
+]
+SIDEBAR_NOTE = "Note: the register covers energy, banking, transport and health operators."
+BANNER = "ROTATED BANNER TEXT"
+TWO_COLUMNS = (
+    [
+        "Column one opens the page with",
+        "a sentence that runs over four",
+        "short lines before it comes to",
+        "its end at the bottom of the column.",
+    ],
+    [
+        "Column two continues the text",
+        "with a second sentence that the",
+        "reader meets only after the first",
+        "column has been read to its end.",
+    ],
+)
+
+
+def columns(path: Path) -> Path:
+    pdf = _pdf()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=8)
+    pdf.text(LEFT, 32, RUNNING_HEADER)
+    _heading(pdf, 90, "Shared Prevention", 20)
+    pdf.set_font("Helvetica", "B", 14)
+    for i, line in enumerate(SIDEBAR_QUOTE):
+        pdf.text(LEFT, 150 + 18 * i, line)
+    y = 140.0
+    for para in SIDEBAR_BODY:
+        for line in para:
+            pdf.set_font("Times", size=10)
+            pdf.text(230, y, line)
+            y += 14
+        y += 10
+    with pdf.rotation(20, 300, 400):
+        pdf.set_font("Helvetica", size=16)
+        pdf.text(250, 400, BANNER)
+    pdf.set_font("Times", size=8)
+    pdf.text(LEFT, 760, SIDEBAR_NOTE)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=8)
+    pdf.text(LEFT, 32, RUNNING_HEADER)
+    for x, col in ((LEFT, TWO_COLUMNS[0]), (320.0, TWO_COLUMNS[1])):
+        for i, line in enumerate(col):
+            pdf.set_font("Times", size=11)
+            pdf.text(x, 120 + 14 * i, line)
+    pdf.output(str(path))
+    return path

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from wbpolicy.text import normalise_ws
 
 from .layout import PdfLayout
-from .model import Line, PageData
+from .model import Line, PageData, RuledTable
 from .tables import TOC_LINE, captions
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ class Item:
     kind: str  # heading | line | table
     page: int
     top: float
+    column: int = 0  # reading order on a page of columns (Line.column)
     line: Line | None = None
     heading: str | None = None
     number: str | None = None
@@ -60,7 +61,8 @@ def heading_flags(lines: list[Line], width: float, body: float, layout: PdfLayou
         text = ln.raw
         is_h = False
         if (
-            len(text) <= layout.heading_max_chars
+            not ln.aside
+            and len(text) <= layout.heading_max_chars
             and sum(c.isalpha() for c in text) >= layout.heading_min_letters
             and not TOC_LINE.search(text)
         ):
@@ -92,7 +94,7 @@ def page_items(pd: PageData, body: float, layout: PdfLayout) -> list[Item]:
     while i < len(lines):
         ln = lines[i]
         if not flags[i]:
-            items.append(Item("line", pd.number, ln.top, line=ln))
+            items.append(Item("line", pd.number, ln.top, ln.column, line=ln))
             i += 1
             continue
         j = _heading_end(lines, flags, i, layout)
@@ -100,12 +102,21 @@ def page_items(pd: PageData, body: float, layout: PdfLayout) -> list[Item]:
         m = NUMBERED.match(text)
         number = m.group(1) if m else None
         style = (ln.size, ln.bold or ln.italic)
-        items.append(Item("heading", pd.number, ln.top, heading=text, number=number, style=style))
+        items.append(
+            Item("heading", pd.number, ln.top, ln.column, heading=text, number=number, style=style)
+        )
         i = j
     for k, t in enumerate(pd.tables):
-        items.append(Item("table", pd.number, t.top, table=(t.rows, table_captions.get(k))))
-    items.sort(key=lambda it: it.top)
+        column = _table_column(t, lines)
+        items.append(Item("table", pd.number, t.top, column, table=(t.rows, table_captions.get(k))))
+    items.sort(key=lambda it: (it.column, it.top))
     return items
+
+
+def _table_column(table: RuledTable, lines: list[Line]) -> int:
+    """The column a table sits in: that of the nearest line above it across the same width."""
+    above = [ln for ln in lines if ln.top <= table.top and ln.x1 > table.x0 and ln.x0 < table.x1]
+    return max(above, key=lambda ln: ln.top).column if above else 0
 
 
 def _heading_end(lines: list[Line], flags: list[bool], i: int, layout: PdfLayout) -> int:
@@ -119,6 +130,8 @@ def _heading_end(lines: list[Line], flags: list[bool], i: int, layout: PdfLayout
         gap = nxt.top - group[-1].bottom
         wrapped = (
             flags[j]
+            and nxt.column == ln.column
+            and gap > -ln.size  # not a jump up to the next column
             and nxt.bold == ln.bold
             and gap < layout.heading_wrap_gap_ratio * ln.size
             and not (NUMBERED.match(nxt.raw) or _LEGAL_HEADING.match(nxt.raw))

@@ -28,6 +28,16 @@ class PdfLayout:
     page_bleed: float = 2.0  # glyphs more than this outside the page box are dropped
     overprint_decimals: int = 1  # a glyph repeated at the same place (rounded) is fake bold
     baseline_tolerance: float = 1.0  # glyphs whose bottoms differ by at most this share a run
+    # a glyph turned by more than this (sine of the angle) is set along a slanted or curved path
+    # (a decorative banner): dropped, like vertical text, or its letters interleave with the body
+    max_glyph_rotation: float = 0.05
+    # --- columns: a vertical band of white no glyph crosses, with text on both sides, in a ----
+    # stripe of the page (the page is first cut across at high bands of white) ----------------
+    gutter_min_width: float = 14.0  # points of white between two columns at least
+    column_stripe_gap: float = 18.0  # the page is cut across at white this high (points)
+    column_min_chars: int = 40  # each side of a gutter holds this many glyphs at least
+    column_min_lines: int = 3  # ... on this many baselines at least
+    column_min_overlap: float = 0.3  # ... and the two sides share this share of their heights
     run_overlap_ratio: float = 0.4  # a run joins a line overlapping this much of the lower height
     min_run_height: float = 0.1  # floor for a run's height in the overlap test
     size_decimals: int = 1  # font sizes are compared rounded to this many decimals

@@ -42,20 +42,116 @@ class _Group:
 def build_lines(
     chars: list[Char], pno: int, width: float, height: float, layout: PdfLayout
 ) -> list[Line]:
-    """Group characters into lines: baseline runs first, then small raised runs attached."""
+    """Group characters into lines: baseline runs first, then small raised runs attached.
+    On a page of columns (a sidebar beside the body, two columns of text), each column's lines
+    come together, left column first: a line never joins glyphs across a gutter."""
     kept = _visible_glyphs(chars, width, height, layout)
     if not kept:
         return []
+    stripes = [_columns(stripe, layout) for stripe in _stripes(kept, layout)]
+    if all(len(columns) == 1 for columns in stripes):
+        return _column_lines(kept, pno, layout)
+    lines: list[Line] = []
+    place = 0
+    for columns in stripes:  # top to bottom; in each, the columns' reading order
+        if len(columns) == 1:
+            place += 1
+            for ln in _column_lines(columns[0], pno, layout):
+                ln.column = place
+                lines.append(ln)
+            continue
+        sizes = [_dominant_size(col) for col in columns]
+        main = max(range(len(columns)), key=lambda i: len(columns[i]))
+        aside = [sizes[i] >= layout.heading_size_ratio * sizes[main] for i in range(len(columns))]
+        # the main text first, column by column; a pull quote after the text it sits beside
+        order = [i for i in range(len(columns)) if not aside[i]]
+        order += [i for i in range(len(columns)) if aside[i]]
+        for i in order:
+            place += 1
+            for ln in _column_lines(columns[i], pno, layout):
+                ln.column, ln.aside = place, aside[i]
+                lines.append(ln)
+    return lines
+
+
+def _dominant_size(chars: list[Char]) -> float:
+    weight = Counter(round(c["size"], 1) for c in chars if not c["text"].isspace())
+    return weight.most_common(1)[0][0] if weight else 0.0
+
+
+def _stripes(kept: list[Char], layout: PdfLayout) -> list[list[Char]]:
+    """The page cut across at every band of white at least ``column_stripe_gap`` high, top to
+    bottom: a running header, a full-width footnote or a page number below a page of columns
+    falls into a stripe of its own."""
+    stripes: list[list[Char]] = []
+    bottom = None
+    for c in sorted(kept, key=lambda c: c["top"]):
+        if bottom is None or c["top"] - bottom >= layout.column_stripe_gap:
+            stripes.append([])
+        stripes[-1].append(c)
+        bottom = c["bottom"] if bottom is None else max(bottom, c["bottom"])
+    return stripes
+
+
+def _column_lines(kept: list[Char], pno: int, layout: PdfLayout) -> list[Line]:
+    groups = _merge_runs(_baseline_runs(kept, layout), layout)
+    lines = [ln for ln in (make_line(g.chars, pno, layout) for g in groups) if ln is not None]
+    lines.sort(key=lambda ln: (ln.top, ln.x0))
+    return lines
+
+
+def _baseline_runs(kept: list[Char], layout: PdfLayout) -> list[list[Char]]:
     runs: list[list[Char]] = []
     for c in sorted(kept, key=lambda c: (c["bottom"], c["x0"])):
         if runs and abs(runs[-1][-1]["bottom"] - c["bottom"]) <= layout.baseline_tolerance:
             runs[-1].append(c)
         else:
             runs.append([c])
-    groups = _merge_runs(runs, layout)
-    lines = [ln for ln in (make_line(g.chars, pno, layout) for g in groups) if ln is not None]
-    lines.sort(key=lambda ln: (ln.top, ln.x0))
-    return lines
+    return runs
+
+
+def _columns(kept: list[Char], layout: PdfLayout) -> list[list[Char]]:
+    """A stripe's glyphs split at its gutters, left to right; one list when it has none.
+
+    A gutter is a vertical band at least ``gutter_min_width`` wide that no glyph enters, with
+    real text on both sides (``column_min_chars`` glyphs on ``column_min_lines`` baselines each)
+    side by side (their vertical extents overlap by ``column_min_overlap``).  Text set across
+    the band (a full-width paragraph) fills it: such a stripe is one column, as before."""
+    ink = sorted((c["x0"], c["x1"]) for c in kept if not c["text"].isspace())
+    gaps: list[tuple[float, float]] = []
+    if ink:
+        right = ink[0][1]
+        for x0, x1 in ink[1:]:
+            if x0 - right >= layout.gutter_min_width:
+                gaps.append((right, x0))
+            right = max(right, x1)
+    columns = [kept]
+    for lo, hi in gaps:
+        mid = (lo + hi) / 2
+        left = [c for c in columns[-1] if (c["x0"] + c["x1"]) / 2 < mid]
+        right_ = [c for c in columns[-1] if (c["x0"] + c["x1"]) / 2 >= mid]
+        if (
+            _is_column(left, layout)
+            and _is_column(right_, layout)
+            and _side_by_side(left, right_, layout)
+        ):
+            columns[-1:] = [left, right_]
+    return columns
+
+
+def _is_column(chars: list[Char], layout: PdfLayout) -> bool:
+    visible = [c for c in chars if not c["text"].isspace()]
+    if len(visible) < layout.column_min_chars:
+        return False
+    baselines = {round(c["bottom"]) for c in visible}
+    return len(baselines) >= layout.column_min_lines
+
+
+def _side_by_side(a: list[Char], b: list[Char], layout: PdfLayout) -> bool:
+    a_top, a_bottom = min(c["top"] for c in a), max(c["bottom"] for c in a)
+    b_top, b_bottom = min(c["top"] for c in b), max(c["bottom"] for c in b)
+    shared = min(a_bottom, b_bottom) - max(a_top, b_top)
+    return shared >= layout.column_min_overlap * min(a_bottom - a_top, b_bottom - b_top)
 
 
 def _visible_glyphs(
@@ -66,9 +162,13 @@ def _visible_glyphs(
     digits = layout.overprint_decimals
     seen: set[tuple[str, float, float]] = set()
     kept = []
+    turn = layout.max_glyph_rotation
     for c in chars:
         if not c.get("upright", True):
             continue
+        matrix = c.get("matrix")
+        if matrix and abs(matrix[1]) > turn * max(abs(matrix[0]), 1e-6):
+            continue  # turned: a slanted or curved banner (a shear, for italics, has b == 0)
         if c["x1"] < -bleed or c["x0"] > width + bleed or c["bottom"] < -bleed:
             continue
         if c["top"] > height + bleed:

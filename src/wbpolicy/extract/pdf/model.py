@@ -24,6 +24,11 @@ class Line:
     raw: str = ""  # all text incl. markers, whitespace-normalised (for header/footer keys)
     # OCR lines only: the words read, as (text, x0, top, x1, bottom) in the page's coordinates
     words: list[tuple[str, float, float, float, float]] = field(default_factory=list)
+    # pages of columns: the line's place in reading order (lines set across above the columns,
+    # the columns left to right, the asides, lines set across below); 0 on a one-column page
+    column: int = 0
+    # a line of a side column set larger than the main one (a pull quote): never a heading
+    aside: bool = False
 
     def text(self, keep: set[str] | None = None) -> tuple[str, list[tuple[int, str]]]:
         """Line text with resolvable markers removed, and those markers' offsets.
