@@ -325,7 +325,7 @@ def _jobs(
             _fail(writer, run_id, tally, shown, "failed", _one_line(exc))
             continue
         queued.add(doc_id)
-        yield Job(i, path, sha, doc_id, entry)
+        yield Job(i, path, sha, doc_id, entry, resolved)
 
 
 def _one_line(exc: BaseException) -> str:

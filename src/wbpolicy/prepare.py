@@ -51,6 +51,9 @@ class Job:
     sha256: str
     doc_id: str
     entry: Any
+    # the file's resolved path, as the driver's file system sees it (a job prepared on another
+    # machine must not resolve it there); None: resolve ``path`` where the job is prepared
+    resolved: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -72,13 +75,34 @@ def prepare_locally(
             yield job, prepare_safely(job, extracted, embedder, settings, key)
 
 
-def prepare_safely(
-    job: Job, extraction: Extraction, embedder: Embedder, settings: Settings, key: str
+def prepare_file(
+    job: Job, embedder: Embedder, settings: Settings, key: str, source: Path | None = None
 ) -> PreparedDocument | ExtractionError:
-    """:func:`prepare` inside the file's error boundary and time limit: a failure in chunking,
-    tagging or embedding comes back as an ExtractionError naming the stage."""
+    """Extract and prepare one job's file, each step inside the file's error boundary and time
+    limit, in this process (e.g. a Ray task: :mod:`wbpolicy.distributed`).  ``source`` is where
+    the file's bytes are when not at ``job.path`` (a copy on another machine)."""
+    src = source or job.path
+    limit = settings.ingest.time_limit(_size(src))
+    extracted = extract_safely(src, settings.pdf_layout, settings.text_layout, limit)
+    if isinstance(extracted, ExtractionError):
+        return extracted
+    return prepare_safely(job, extracted, embedder, settings, key, limit=limit)
+
+
+def prepare_safely(
+    job: Job,
+    extraction: Extraction,
+    embedder: Embedder,
+    settings: Settings,
+    key: str,
+    limit: float | None = None,
+) -> PreparedDocument | ExtractionError:
+    """:func:`prepare` inside the file's error boundary and time limit (``limit`` seconds; None:
+    the file's own from the settings): a failure in chunking, tagging or embedding comes back as
+    an ExtractionError naming the stage."""
     stage = ["metadata"]
-    limit = settings.ingest.time_limit(_size(job.path))
+    if limit is None:
+        limit = settings.ingest.time_limit(_size(job.path))
     try:
         with time_limit(limit):
             return prepare(job, extraction, embedder, settings.chunk, key, stage)
@@ -92,8 +116,10 @@ def prepare_safely(
         return ExtractionError(job.path, "failed", reason)
 
 
-class FileTimeout(Exception):
-    """One file's work ran past ``IngestSettings.file_timeout_s``."""
+class FileTimeout(BaseException):
+    """One file's work ran past ``IngestSettings.file_timeout_s``.  Not an Exception, so that an
+    extractor's ``except Exception`` (a PDF's "unparseable" boundary) cannot report it as a
+    corrupt file: the boundaries here catch it by name."""
 
 
 @contextlib.contextmanager
@@ -240,7 +266,7 @@ def document_metadata(job: Job, extraction: Extraction) -> Document:
         year=year,
         language=getattr(entry, "language", None) or extraction.language,
         source_url=getattr(entry, "url", None),
-        path=path_text(job.path.resolve()),
+        path=job.resolved or path_text(job.path.resolve()),
         format=extraction.format,
         sha256=job.sha256,
     )

@@ -159,6 +159,34 @@ def _render_summary(summary: IngestSummary, as_json: bool) -> None:
         say(f"  {problem_line(p)}")
 
 
+def _ray_options(f: Any) -> Any:
+    """``--ray`` and ``--ray-address``: a flag and a separate option, since an optional value
+    after ``--ray`` would swallow the first path."""
+    f = click.option(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="Prepare on this Ray cluster (implies --ray): auto, HOST:6379 or ray://HOST:10001.",
+    )(f)
+    return click.option(
+        "--ray",
+        "use_ray",
+        is_flag=True,
+        help="Extract, tag and embed the files as Ray tasks (a local Ray runtime for the run, "
+        "unless --ray-address names a cluster); this process writes the index.",
+    )(f)
+
+
+def _preparer(ctx: click.Context, use_ray: bool, address: str | None) -> Any:
+    """A context giving the ingest's preparer: None (this machine's processes), or Ray's."""
+    import contextlib
+
+    if not use_ray and address is None:
+        return contextlib.nullcontext(None)
+    from wbpolicy.distributed import ray_preparer
+
+    return ray_preparer(address, verbose=bool((ctx.obj or {}).get("verbose")))
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Re-index unchanged files too.")
@@ -174,6 +202,7 @@ def _render_summary(summary: IngestSummary, as_json: bool) -> None:
 @click.option("--year", type=click.IntRange(1000, 9999), help="Year of the one file given.")
 @click.option("--language", help="Language code of the one file given (en, sr, sq...).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_ray_options
 @no_ocr_option
 @json_option
 @click.pass_context
@@ -184,6 +213,8 @@ def ingest(
     force: bool,
     replace: str | None,
     quiet: bool,
+    use_ray: bool,
+    ray_address: str | None,
     no_ocr: bool,
     as_json: bool,
     **fields: Any,
@@ -203,14 +234,16 @@ def ingest(
     progress = _Progress(quiet)
     try:
         given = checked(fields, "ingest options")
-        summary = run_ingest(
-            list(paths),
-            settings_from(ctx, ocr=False if no_ocr else None),
-            progress=progress,
-            force=force,
-            replace=replace,
-            given=None if given.is_empty() else given,
-        )
+        with _preparer(ctx, use_ray, ray_address) as preparer:
+            summary = run_ingest(
+                list(paths),
+                settings_from(ctx, ocr=False if no_ocr else None),
+                progress=progress,
+                force=force,
+                replace=replace,
+                given=None if given.is_empty() else given,
+                preparer=preparer,
+            )
     except KeyboardInterrupt:
         _interrupted_ingest()
     finally:
@@ -416,12 +449,19 @@ def corpus() -> None:
     "src", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_ray_options
 @no_ocr_option
 @json_option
 @click.pass_context
 @expected_errors
 def corpus_import(
-    ctx: click.Context, src: Path | None, quiet: bool, no_ocr: bool, as_json: bool
+    ctx: click.Context,
+    src: Path | None,
+    quiet: bool,
+    use_ray: bool,
+    ray_address: str | None,
+    no_ocr: bool,
+    as_json: bool,
 ) -> None:
     """Check SRC (default ../shared/corpus) against the manifest and index it."""
     from wbpolicy.corpus import import_corpus
@@ -436,9 +476,13 @@ def corpus_import(
         click.echo(line, err=True)
     progress = _Progress(quiet)
     try:
-        summary = run_ingest(
-            [src], settings_from(ctx, ocr=False if no_ocr else None), progress=progress
-        )
+        with _preparer(ctx, use_ray, ray_address) as preparer:
+            summary = run_ingest(
+                [src],
+                settings_from(ctx, ocr=False if no_ocr else None),
+                progress=progress,
+                preparer=preparer,
+            )
     except KeyboardInterrupt:
         _interrupted_ingest()
     finally:
