@@ -1,21 +1,39 @@
-"""Vector indexes over passage ids: exact inner product on L2-normalised float32 vectors.
+"""Vector indexes over passage ids, inner product on L2-normalised float32 vectors (= cosine).
 
-:class:`VectorIndex` wraps FAISS ``IndexIDMap2(IndexFlatIP)``; :class:`BruteForceIndex` is the
-same thing in numpy (the reference the tests compare FAISS against).  ``allowed_ids`` restricts
-the search *before* ranking, so ``k`` hits come back whenever ``k`` allowed vectors exist.
+:class:`VectorIndex` wraps FAISS ``IndexIDMap2`` around one of two kinds: ``flat`` (an exact
+scan, ``IndexFlatIP``) or ``hnsw`` (an approximate graph, ``IndexHNSWFlat`` with inner product).
+:func:`build_faiss` picks the kind from :class:`~wbpolicy.settings.VectorSettings`: exact below
+``ann_threshold`` vectors, where a scan costs a few milliseconds, HNSW at or above it.
+:class:`BruteForceIndex` is the flat kind in numpy (the reference the tests compare against).
+
+``allowed_ids`` restricts the search *before* ranking, so ``k`` hits come back whenever ``k``
+allowed vectors exist.  The flat kind hands FAISS an ``IDSelector``.  The HNSW kind does too for
+a broad filter (``SearchParametersHNSW``), but a graph walk under a tight filter wanders far and
+misses allowed vectors, so a filter of at most ``exact_filter_max`` ids is answered by an exact
+scan of just those vectors (read in place from the index's own storage).
+
+FAISS does not save an HNSW index's ``efSearch``; it goes into a sidecar ``<file>.params.json``
+written before the index file, so :meth:`VectorIndex.load` restores the kind and its search
+parameters.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wbpolicy.fsutil import atomic_write
+from wbpolicy.fsutil import atomic_write, atomic_write_text
 
 if TYPE_CHECKING:
     import numpy as np
 
     from wbpolicy.settings import VectorSettings
+
+KINDS = ("flat", "hnsw")
+PARAMS_FORMAT = 1
 
 
 def _as_matrix(vecs: object, dim: int | None = None) -> np.ndarray:
@@ -35,24 +53,62 @@ def _as_ids(ids: object) -> np.ndarray:
     return np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
 
 
+def params_path(path: Path | str) -> Path:
+    """The sidecar holding what the FAISS file does not (an HNSW index's search parameters)."""
+    path = Path(path)
+    return path.with_name(path.name + ".params.json")
+
+
 class VectorIndex:
-    def __init__(self, dim: int) -> None:
+    """A FAISS index over passage ids: ``kind`` "flat" (exact) or "hnsw" (approximate, with
+    the graph parameters of ``settings``)."""
+
+    def __init__(
+        self, dim: int, kind: str = "flat", settings: VectorSettings | None = None
+    ) -> None:
         import faiss
 
+        from wbpolicy.settings import VectorSettings
+
+        if kind not in KINDS:
+            raise ValueError(f"unknown vector index kind {kind!r} (choose from {KINDS})")
+        s = settings or VectorSettings()
         self.dim = dim
-        self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.kind = kind
+        self.m = s.hnsw_m
+        self.ef_construction = s.hnsw_ef_construction
+        self.ef_search = s.hnsw_ef_search
+        self.exact_filter_max = s.exact_filter_max
+        self.filter_ef_max = s.hnsw_filter_ef_max
+        self.search_threads = s.search_threads
+        self._index: Any = faiss.IndexIDMap2(self._inner(faiss))
+        self._order: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _inner(self, faiss: Any) -> Any:
+        if self.kind == "flat":
+            return faiss.IndexFlatIP(self.dim)
+        inner = faiss.IndexHNSWFlat(self.dim, self.m, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = self.ef_construction
+        inner.hnsw.efSearch = self.ef_search
+        return inner
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
     def build(self, ids: object, vecs: object) -> VectorIndex:
         """Replace the contents with ``vecs`` under ``ids``."""
+        import faiss
+
         ids_ = _as_ids(ids)
         mat = _as_matrix(vecs, self.dim) if len(ids_) else None
-        self._index.reset()
+        if mat is not None and len(mat) != len(ids_):
+            raise ValueError("ids and vectors differ in length")
+        if self.kind == "flat":
+            self._index.reset()
+        else:  # an HNSW graph cannot be emptied: start a new one
+            self._index = faiss.IndexIDMap2(self._inner(faiss))
+        self._order = None
         if mat is not None:
-            if len(mat) != len(ids_):
-                raise ValueError("ids and vectors differ in length")
             self._index.add_with_ids(mat, ids_)
         return self
 
@@ -68,26 +124,118 @@ class VectorIndex:
 
         q = _as_matrix(query_vec, self.dim)
         n = len(self)
+        allowed = None
         if allowed_ids is not None:
             allowed = _as_ids(allowed_ids)
             n = min(n, len(allowed))
         k = min(k, n)
         if k <= 0:
             return []
-        params = None
-        if allowed_ids is not None:
+        if self.kind == "hnsw" and allowed is not None and len(allowed) <= self.exact_filter_max:
+            return self._exact_subset(q[0], k, allowed)
+        params: Any = None
+        keep: Any = None  # the selector's id array must outlive the search
+        if self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = self._ef(k, None if allowed is None else len(allowed))
+        if allowed is not None:
+            keep = allowed
             sel = faiss.IDSelectorBatch(allowed)
-            params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
-        scores, ids = self._index.search(q, k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+            if params is None:
+                params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
+            else:
+                params.sel = sel
+        with omp_threads(self.search_threads):
+            scores, ids = self._index.search(q, k, params=params)
+        del keep
+        hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+        if len(hits) < k and self.kind == "hnsw" and allowed is not None:
+            # the walk ran out before finding k allowed vectors: scanning them is slow, but k
+            # hits whenever k allowed vectors exist is the contract
+            return self._exact_subset(q[0], k, allowed)
+        return hits
+
+    def _ef(self, k: int, n_allowed: int | None) -> int:
+        """The graph walk's breadth: ``ef_search`` (at least ``k``), widened for a filter in
+        proportion to what it excludes (a walk that may keep one vector in ten must look at
+        ten times as many), up to ``filter_ef_max``."""
+        ef = max(self.ef_search, k)
+        if n_allowed is None or n_allowed <= 0:
+            return ef
+        wide = int(ef * len(self) / n_allowed)
+        return max(ef, min(wide, self.filter_ef_max))
+
+    def _exact_subset(self, q: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
+        """The exact top ``k`` among ``allowed``: their vectors scanned in place, ties in
+        insertion order as in FAISS's flat scan."""
+        import numpy as np
+
+        sorted_ids, order = self._id_order()
+        if not len(sorted_ids):
+            return []
+        want = np.unique(allowed)
+        at = np.searchsorted(sorted_ids, want).clip(0, len(sorted_ids) - 1)
+        rows = np.sort(order[at[sorted_ids[at] == want]])
+        if not len(rows):
+            return []
+        scores = self._storage()[rows] @ q
+        top = np.argsort(-scores, kind="stable")[:k]
+        ids = self._ids_view()
+        return [(int(ids[rows[i]]), float(scores[i])) for i in top]
+
+    def _id_order(self) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        if self._order is None:
+            ids = self._ids_view()
+            order = np.argsort(ids, kind="stable")
+            self._order = (ids[order], order)
+        return self._order
+
+    def _ids_view(self) -> np.ndarray:
+        import faiss
+
+        return faiss.vector_to_array(self._index.id_map)
+
+    def _storage(self) -> np.ndarray:
+        """The stored vectors as an (n, dim) array over FAISS's own memory (no copy)."""
+        import faiss
+
+        inner: Any = faiss.downcast_index(self._index.index)
+        flat: Any = faiss.downcast_index(inner.storage) if self.kind == "hnsw" else inner
+        n = int(flat.ntotal)
+        if n == 0:
+            import numpy as np
+
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": "flat", "metric": "inner_product"}
+        """The kind and its parameters (recorded in the index manifest)."""
+        if self.kind == "flat":
+            return {"kind": "flat", "metric": "inner_product"}
+        return {
+            "kind": "hnsw",
+            "metric": "inner_product",
+            "m": self.m,
+            "ef_construction": self.ef_construction,
+            "ef_search": self.ef_search,
+            "exact_filter_max": self.exact_filter_max,
+            "filter_ef_max": self.filter_ef_max,
+        }
 
     def save(self, path: Path | str) -> None:
+        """Write the FAISS file, and for HNSW first its sidecar of search parameters (a stale
+        sidecar beside a flat file is removed: the file's own kind wins on load anyway)."""
         import faiss
 
         path = Path(path)
+        side = params_path(path)
+        if self.kind == "hnsw":
+            data = {"format": PARAMS_FORMAT, **self.describe()}
+            atomic_write_text(side, json.dumps(data, indent=2) + "\n")
+        elif side.exists():
+            side.unlink()
 
         def write(tmp: Path) -> None:
             faiss.write_index(self._index, str(tmp))
@@ -96,18 +244,73 @@ class VectorIndex:
 
     @classmethod
     def load(cls, path: Path | str) -> VectorIndex:
+        """Read a saved index: its kind from the FAISS file, an HNSW index's search parameters
+        from the sidecar (FAISS's defaults for what it lacks)."""
         import faiss
 
-        index = faiss.read_index(str(path))
+        from wbpolicy.settings import VectorSettings
+
+        index: Any = faiss.read_index(str(path))
+        inner: Any = faiss.downcast_index(index.index) if hasattr(index, "id_map") else None
         obj = cls.__new__(cls)
+        s = VectorSettings()
         obj.dim = index.d
+        obj.kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
+        obj.m, obj.ef_construction = s.hnsw_m, s.hnsw_ef_construction
+        obj.ef_search, obj.exact_filter_max = s.hnsw_ef_search, s.exact_filter_max
+        obj.filter_ef_max = s.hnsw_filter_ef_max
+        obj.search_threads = s.search_threads
         obj._index = index
+        obj._order = None
+        if obj.kind == "hnsw":
+            obj.m = int(inner.hnsw.nb_neighbors(1))
+            obj.ef_construction = int(inner.hnsw.efConstruction)
+            side = _read_params(params_path(path))
+            obj.ef_search = int(side.get("ef_search", obj.ef_search))
+            obj.exact_filter_max = int(side.get("exact_filter_max", obj.exact_filter_max))
+            obj.filter_ef_max = int(side.get("filter_ef_max", obj.filter_ef_max))
+            inner.hnsw.efSearch = obj.ef_search
         return obj
 
 
+@contextlib.contextmanager
+def omp_threads(n: int) -> Iterator[None]:
+    """Run FAISS with ``n`` OpenMP threads inside the block (0: leave it alone).  OpenMP keeps
+    the setting per calling thread, so concurrent searches in other threads are unaffected."""
+    if n <= 0:
+        yield
+        return
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+def _read_params(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def choose_kind(n: int, settings: VectorSettings) -> str:
+    """``settings.kind``, with "auto" resolved by size: exact below ``ann_threshold``."""
+    if settings.kind == "auto":
+        return "hnsw" if n >= settings.ann_threshold else "flat"
+    if settings.kind not in KINDS:
+        raise ValueError(f"unknown vector index kind {settings.kind!r}")
+    return settings.kind
+
+
 def build_faiss(dim: int, ids: object, vecs: object, settings: VectorSettings) -> VectorIndex:
-    """The FAISS index for these vectors under ``settings`` (exact for now)."""
-    return VectorIndex(dim).build(ids, vecs)
+    """The FAISS index for these vectors under ``settings`` (see :func:`choose_kind`)."""
+    n = len(_as_ids(ids))
+    return VectorIndex(dim, choose_kind(n, settings), settings).build(ids, vecs)
 
 
 class BruteForceIndex:
