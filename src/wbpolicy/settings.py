@@ -87,12 +87,12 @@ class VectorSettings:
     ann_threshold: int = 200_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 160
-    hnsw_ef_search: int = 512
+    hnsw_ef_search: int = 1_024
     # a filtered search allowing at most this many passages scans them exactly instead of
     # walking the graph (a graph walk with a tight filter loses recall)
     exact_filter_max: int = 20_000
     # a broader filter walks the graph with efSearch widened by (vectors / allowed), up to this
-    hnsw_filter_ef_max: int = 1_024
+    hnsw_filter_ef_max: int = 2_048
     # OpenMP threads of one query's FAISS search (0: FAISS's default, one per core).  One query
     # is a few milliseconds of work; split over threads on a busy machine, it waits for each
     # thread to be scheduled (2 cores under load: a flat 10k scan 190 ms on two threads, 1.9 ms
