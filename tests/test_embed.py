@@ -37,6 +37,21 @@ def test_bad_specs():
             load_embedder(spec)
 
 
+def test_a_precision_suffix_names_the_int8_export():
+    from wbpolicy.embed import split_precision
+
+    assert split_precision("bundled:all-MiniLM-L6-v2@int8") == ("bundled:all-MiniLM-L6-v2", "int8")
+    assert split_precision("bundled:all-MiniLM-L6-v2@fp32") == ("bundled:all-MiniLM-L6-v2", "fp32")
+    assert split_precision("/models/x@y") == ("/models/x@y", None)
+    assert split_precision("@int8") == ("@int8", None)
+    e = load_embedder("bundled:all-MiniLM-L6-v2@int8")  # nothing loads before the first embed
+    assert e.model_id == f"{BUNDLED_MODEL_ID}@int8" and e.max_tokens == 256
+    assert load_embedder("bundled:all-MiniLM-L6-v2@fp32").model_id == BUNDLED_MODEL_ID
+    for spec in ["st:bundled:all-MiniLM-L6-v2@int8", "hash:64@int8"]:
+        with pytest.raises(WbpolicyError, match="precision"):
+            load_embedder(spec)
+
+
 def test_passage_input_keeps_text_last():
     assert passage_input("Body.", "Title", "1 A > 1.1 B") == "Title | 1 A > 1.1 B\nBody."
     assert passage_input("Body.") == "Body."

@@ -158,7 +158,9 @@ class IngestSettings:
 class Settings:
     index_dir: Path
     model: str = BUNDLED_MODEL
-    batch_size: int = 32
+    # texts per forward pass, = EmbedSettings().batch_size: a small batch pads less
+    # (scripts/bench_embed.py)
+    batch_size: int = 8
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     # extraction layouts (None: the defaults); kept beside their engines in wbpolicy.extract,

@@ -12,6 +12,11 @@ a model directory                         sentence-transformers on that director
 ``hash:DIM``                              a deterministic bag-of-words embedder for tests
 ========================================  ===================================================
 
+A bundled spec ending in ``@int8`` (``bundled:all-MiniLM-L6-v2@int8``; ``@fp32`` also works)
+chooses the precision of the ONNX export instead of ``EmbedSettings.precision``.  int8 vectors
+are recorded under their own model id (``sentence-transformers/all-MiniLM-L6-v2@int8``), so an
+index never mixes them with fp32 ones.
+
 The ONNX and sentence-transformers embedders of one model report the same ``model_id``: their
 vectors agree (cosine >= 0.999 per passage, tested), so an index built by either serves both.
 Constructing an embedder loads nothing heavy; the model loads on the first ``embed``.
@@ -22,9 +27,17 @@ from __future__ import annotations
 import importlib
 import logging
 from pathlib import Path
+from typing import cast
 
 from wbpolicy.embed.hashing import HashEmbedder
-from wbpolicy.embed.protocol import Embedder, EmbedSettings, Kind
+from wbpolicy.embed.protocol import (
+    PRECISION_SEP,
+    PRECISIONS,
+    Embedder,
+    EmbedSettings,
+    Kind,
+    Precision,
+)
 from wbpolicy.errors import WbpolicyError
 
 log = logging.getLogger(__name__)
@@ -65,11 +78,18 @@ def load_embedder(
     spec: str, *, batch_size: int | None = None, settings: EmbedSettings | None = None
 ) -> Embedder:
     """The embedder a spec names (see the module docstring)."""
+    from dataclasses import replace
+
     s = settings or EmbedSettings()
     if batch_size:
-        from dataclasses import replace
-
         s = replace(s, batch_size=batch_size)
+    spec, precision = split_precision(spec)
+    if precision is not None:
+        if not spec.startswith(BUNDLED_PREFIX):
+            raise WbpolicyError(
+                f"a precision ({PRECISION_SEP}{precision}) applies to {BUNDLED_PREFIX} models only"
+            )
+        s = replace(s, precision=precision)
     if spec.startswith(HASH_PREFIX):
         try:
             dim = int(spec[len(HASH_PREFIX) :])
@@ -92,6 +112,14 @@ def load_embedder(
         return OnnxEmbedder.from_source(source, model_id=model_id, settings=s)
     log.warning("onnxruntime is not installed: embedding with sentence-transformers (slower)")
     return _sentence_transformer(source, model_id, s)
+
+
+def split_precision(spec: str) -> tuple[str, Precision | None]:
+    """``bundled:all-MiniLM-L6-v2@int8`` -> (``bundled:all-MiniLM-L6-v2``, ``"int8"``)."""
+    head, sep, tail = spec.rpartition(PRECISION_SEP)
+    if sep and tail in PRECISIONS and head:
+        return head, cast(Precision, tail)
+    return spec, None
 
 
 def _source(spec: str) -> tuple[Path, str]:

@@ -24,6 +24,10 @@ class ModelConfig:
     max_position_embeddings: int
     pooling: str  # "mean", "cls", "max", ...
     normalize: bool  # the pipeline ends in a Normalize module
+    # what ONNX Runtime's transformer graph fusion needs to know (0 / "": not stated)
+    model_type: str = ""  # config.json's model_type: "bert", ...
+    num_heads: int = 0  # attention heads per layer
+    num_layers: int = 0
 
 
 def read_json(path: Path) -> Any:
@@ -51,7 +55,16 @@ def read_model_config(model_dir: Path) -> ModelConfig:
                 normalize = True
             elif kind.endswith(".Pooling"):
                 pooling = _pooling_mode(model_dir / str(module.get("path", "")))
-    return ModelConfig(dim, min(max_len, max_pos), max_pos, pooling, normalize)
+    return ModelConfig(
+        dim,
+        min(max_len, max_pos),
+        max_pos,
+        pooling,
+        normalize,
+        model_type=str(cfg.get("model_type") or ""),
+        num_heads=int(cfg.get("num_attention_heads") or 0),
+        num_layers=int(cfg.get("num_hidden_layers") or 0),
+    )
 
 
 def _pooling_mode(pool_dir: Path) -> str:

@@ -2,10 +2,12 @@
 
 Nothing is downloaded: the ONNX graph is exported here, from the model's own files, with
 ``torch.onnx.export`` (on first use, or at install time with ``python -m wbpolicy.embed.export
---export``), and cached under ``wbpolicy.fsutil.cache_dir()/onnx/`` in a folder keyed by a hash
-of the model's files and of the export settings.  Each file is written atomically, the manifest
-``embedder.json`` last, with the sha256 of every file; a cached model whose bytes do not match is
-exported again, never trusted.
+--export``), fused offline by ONNX Runtime's transformer optimizer (attention, LayerNorm, GELU
+and embedding kernels; ``EmbedSettings.fusion``), optionally quantised to int8, and cached under
+``wbpolicy.fsutil.cache_dir()/onnx/`` in a folder keyed by a hash of the model's files and of
+the export settings.  Each file is written atomically, the manifest ``embedder.json`` last,
+with the sha256 of every file; a cached model whose bytes do not match is exported again,
+never trusted.
 """
 
 from __future__ import annotations
@@ -31,11 +33,9 @@ from wbpolicy.errors import WbpolicyError
 from wbpolicy.fsutil import atomic_write, atomic_write_text, cache_dir, sha256_file
 
 if TYPE_CHECKING:
-    pass
+    from wbpolicy.embed.common import ModelConfig
 
 log = logging.getLogger(__name__)
-
-# Bump when the exported graph, the quantisation or the cache layout changes: it is part of the
 
 # Bump when the exported graph, the quantisation or the cache layout changes: it is part of the
 # cache key, so old exports are simply not found any more.
@@ -46,14 +46,23 @@ TOKENIZER_FILE = "tokenizer.json"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAME = "sentence_embedding"
 EXPORTER = "torch.onnx.export(dynamo=False), eager attention"
-# Dynamic quantisation: weights of the MatMuls only (not the embedding table), per output
-# channel, unsigned (no u8*s8 saturation on AVX2 CPUs without VNNI).  On 64 ~200-piece passages
-# this kept a mean cosine of 0.995 to fp32, against 0.95 for per-tensor QInt8.
+# Offline graph fusion of BERT-style encoders (num_heads and hidden_size come from config.json).
+# opt_level 1 keeps the saved graph portable: no kernels chosen for this machine's CPU.
+FUSION: dict[str, Any] = {
+    "method": "onnxruntime.transformers.optimizer.optimize_model",
+    "model_type": "bert",
+    "opt_level": 1,
+}
+FUSABLE_MODEL_TYPES = ("bert",)
+# Dynamic quantisation: weights of the MatMuls (and of the fused Attention's QKV projection)
+# only, not the embedding table; per output channel, unsigned (no u8*s8 saturation on AVX2 CPUs
+# without VNNI).  On 64 ~200-piece passages this kept a mean cosine of 0.995 to fp32, against
+# 0.95 for per-tensor QInt8.
 QUANTIZATION: dict[str, Any] = {
     "method": "onnxruntime.quantization.quantize_dynamic",
     "weight_type": "QUInt8",
     "per_channel": True,
-    "op_types_to_quantize": ["MatMul"],
+    "op_types_to_quantize": ["MatMul", "Attention"],
 }
 # export self-check: the exported graph against torch on these texts (padding, truncation,
 # scripts); fp32 must agree to this cosine, int8 to the looser one
@@ -140,7 +149,17 @@ def source_fingerprint(model_dir: Path) -> str:
     return digest
 
 
-def export_key(fingerprint: str, *, precision: str, opset: int) -> str:
+def fusion_settings(config: ModelConfig, fusion: bool) -> dict[str, Any] | None:
+    """The graph fusion an export of this model gets, or None (not asked for, or a model type
+    the optimizer does not know)."""
+    if not fusion or config.model_type not in FUSABLE_MODEL_TYPES or config.num_heads < 1:
+        return None
+    return {**FUSION, "num_heads": config.num_heads, "hidden_size": config.dim}
+
+
+def export_key(
+    fingerprint: str, *, precision: str, opset: int, fusion: dict[str, Any] | None = None
+) -> str:
     settings = {
         "format": EXPORT_FORMAT,
         "source": fingerprint,
@@ -148,6 +167,7 @@ def export_key(fingerprint: str, *, precision: str, opset: int) -> str:
         "opset": opset,
         "exporter": EXPORTER,
         "quantization": QUANTIZATION if precision == "int8" else None,
+        "fusion": fusion,
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
@@ -157,9 +177,13 @@ def _slug(model_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:60] or "model"
 
 
-def export_dir_for(model_dir: Path, *, model_id: str, precision: str, opset: int) -> Path:
-    key = export_key(source_fingerprint(model_dir), precision=precision, opset=opset)
-    return onnx_cache_dir() / f"{_slug(model_id)}-{precision}-{key[:16]}"
+def export_dir_for(
+    model_dir: Path, *, model_id: str, precision: str, opset: int, fusion: bool = True
+) -> Path:
+    fused = fusion_settings(read_model_config(model_dir), fusion)
+    key = export_key(source_fingerprint(model_dir), precision=precision, opset=opset, fusion=fused)
+    kind = f"{precision}-fused" if fused else precision
+    return onnx_cache_dir() / f"{_slug(model_id)}-{kind}-{key[:16]}"
 
 
 def read_manifest(export_dir: Path) -> dict[str, Any]:
@@ -221,6 +245,7 @@ def ensure_export(
     model_id: str,
     precision: Precision = "fp32",
     opset: int = 17,
+    fusion: bool = True,
     force: bool = False,
     verify: bool = False,
 ) -> Path:
@@ -232,14 +257,16 @@ def ensure_export(
     if precision not in PRECISIONS:
         raise WbpolicyError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     source_dir = Path(source_dir)
-    out = export_dir_for(source_dir, model_id=model_id, precision=precision, opset=opset)
+    out = export_dir_for(
+        source_dir, model_id=model_id, precision=precision, opset=opset, fusion=fusion
+    )
     files = (MODEL_FILE, TOKENIZER_FILE) if verify else ()
     if not force and _valid(out, files):
         return out
     with _locked(out.parent / f".{out.name}.lock"):
         if not force and _valid(out, files):  # another process exported it meanwhile
             return out
-        _export(source_dir, out, model_id=model_id, precision=precision, opset=opset)
+        _export(source_dir, out, model_id=model_id, precision=precision, opset=opset, fusion=fusion)
     return out
 
 
@@ -273,7 +300,7 @@ def _require_export_tools() -> None:
 
 
 def _export(
-    source_dir: Path, out: Path, *, model_id: str, precision: Precision, opset: int
+    source_dir: Path, out: Path, *, model_id: str, precision: Precision, opset: int, fusion: bool
 ) -> None:
     config = read_model_config(source_dir)
     if config.pooling != "mean":
@@ -282,16 +309,31 @@ def _export(
         )
     _require_export_tools()
     started = time.monotonic()
-    log.info("exporting %s to ONNX (%s) in %s", model_id, precision, out)
+    fused = fusion_settings(config, fusion)
+    log.info(
+        "exporting %s to ONNX (%s%s) in %s", model_id, precision, ", fused" if fused else "", out
+    )
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)  # no manifest may describe half-written files
     pieces = WordPieces(source_dir / TOKENIZER_FILE, config.max_seq_length)
     reference = _torch_reference(source_dir, pieces)
+    fused_ops: dict[str, int] | None = None
     if precision == "fp32":
-        _export_fp32(source_dir, out / MODEL_FILE, opset)
+        if fused is None:
+            _export_fp32(source_dir, out / MODEL_FILE, opset)
+        else:
+            plain = out / ".plain.onnx"
+            try:
+                _export_fp32(source_dir, plain, opset)
+                fused_ops = fuse_graph(plain, out / MODEL_FILE, fused)
+            finally:
+                plain.unlink(missing_ok=True)
     else:
-        fp32 = ensure_export(source_dir, model_id=model_id, precision="fp32", opset=opset)
-        _quantize(fp32 / MODEL_FILE, out / MODEL_FILE)
+        fp32 = ensure_export(
+            source_dir, model_id=model_id, precision="fp32", opset=opset, fusion=fusion
+        )
+        fused_ops = (read_manifest(fp32).get("fusion") or {}).get("operators")
+        quantize_graph(fp32 / MODEL_FILE, out / MODEL_FILE, fused=fused is not None)
     tok_bytes = (source_dir / TOKENIZER_FILE).read_bytes()
     atomic_write(out / TOKENIZER_FILE, lambda p: p.write_bytes(tok_bytes))
     min_cos = _check_against(out / MODEL_FILE, pieces, reference)
@@ -313,6 +355,7 @@ def _export(
         "output": OUTPUT_NAME,
         "exporter": EXPORTER,
         "quantization": QUANTIZATION if precision == "int8" else None,
+        "fusion": None if fused is None else {**fused, "operators": fused_ops},
         "source": {"dir": str(source_dir), "sha256": source_fingerprint(source_dir)},
         "check": {"texts": len(_CHECK_TEXTS), "min_cosine_vs_torch": round(min_cos, 6)},
         "versions": {
@@ -425,22 +468,67 @@ def _export_fp32(source_dir: Path, path: Path, opset: int) -> None:
     atomic_write(path, write)
 
 
-def _quantize(fp32_path: Path, path: Path) -> None:
+def fuse_graph(plain_path: Path, path: Path, fusion: dict[str, Any]) -> dict[str, int]:
+    """Fuse a plain exported graph into ONNX Runtime's transformer kernels; the fused operators
+    and their counts (e.g. 6 Attention, 12 SkipLayerNormalization for all-MiniLM-L6-v2)."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with warnings.catch_warnings(), _quiet_root_logger():
+        warnings.simplefilter("ignore")
+        model = optimize_model(
+            str(plain_path),
+            model_type=fusion["model_type"],
+            num_heads=fusion["num_heads"],
+            hidden_size=fusion["hidden_size"],
+            opt_level=fusion["opt_level"],
+            use_gpu=False,
+        )
+    operators = {k: int(v) for k, v in model.get_fused_operator_statistics().items() if v}
+    atomic_write(path, lambda tmp: model.save_model_to_file(str(tmp)))
+    return operators
+
+
+def quantize_graph(
+    fp32_path: Path,
+    path: Path,
+    *,
+    fused: bool,
+    per_channel: bool = QUANTIZATION["per_channel"],
+    op_types: Sequence[str] = QUANTIZATION["op_types_to_quantize"],
+) -> None:
+    """Dynamic int8 quantisation of an exported graph (:data:`QUANTIZATION`; the other
+    arguments are for ``scripts/bench_embed.py``'s comparisons)."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    # the fused graph's contrib operators have no ONNX shape inference: their outputs are float
+    extra = {"DefaultTensorType": onnx.TensorProto.FLOAT} if fused else {}
+
     def write(tmp: Path) -> None:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet_root_logger():
             warnings.simplefilter("ignore")
             quantize_dynamic(
                 str(fp32_path),
                 str(tmp),
                 weight_type=QuantType.QUInt8,
-                per_channel=True,
-                op_types_to_quantize=["MatMul"],
+                per_channel=per_channel,
+                op_types_to_quantize=list(op_types),
+                extra_options=extra,
             )
 
-    logging.getLogger().manager.disable  # noqa: B018 (keep the root logger as it is)
     atomic_write(path, write)
+
+
+@contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """onnxruntime's tools log advice ("consider pre-processing ...") on the root logger."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
 
 
 def _check_against(model_path: Path, pieces: WordPieces, reference: Any) -> float:
@@ -485,6 +573,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="default: %(default)s",
     )
     parser.add_argument("--opset", type=int, default=EmbedSettings().opset)
+    parser.add_argument(
+        "--fusion",
+        action=argparse.BooleanOptionalAction,
+        default=EmbedSettings().fusion,
+        help="fuse the graph with ONNX Runtime's transformer optimizer (default: %(default)s)",
+    )
     parser.add_argument("--force", action="store_true", help="export again even when cached")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
@@ -508,6 +602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 model_id=model_id,
                 precision=precision,
                 opset=args.opset,
+                fusion=args.fusion,
                 force=args.force,
                 verify=True,
             )

@@ -33,7 +33,7 @@ from wbpolicy.embed.export import (
     onnx_runtime_available,
     read_manifest,
 )
-from wbpolicy.embed.protocol import EmbedSettings, Kind
+from wbpolicy.embed.protocol import PRECISION_SEP, EmbedSettings, Kind
 from wbpolicy.errors import WbpolicyError
 
 if TYPE_CHECKING:
@@ -42,7 +42,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-__all__ = ["OnnxEmbedder", "onnx_runtime_available", "open_session"]
+__all__ = [
+    "OnnxEmbedder",
+    "onnx_runtime_available",
+    "open_session",
+    "precision_model_id",
+    "session_options",
+]
 
 # --------------------------------------------------------------------------------------------
 # the embedder
@@ -52,9 +58,10 @@ class OnnxEmbedder(CountsWordPieces):
     """An exported sentence-transformers model run by ONNX Runtime on CPU.
 
     Either built on a source model directory (:meth:`from_source`: the export is looked up in
-    the cache, and made on first use) or on an exported directory (:meth:`from_export`).  It
-    reports the same ``model_id`` as the sentence-transformers embedder of the same model, so
-    indexes built by either stay compatible.
+    the cache, and made on first use) or on an exported directory (:meth:`from_export`).  In
+    fp32 (fused or not) it reports the same ``model_id`` as the sentence-transformers embedder
+    of the same model, so indexes built by either stay compatible; in int8 the model id carries
+    the suffix ``@int8``.
     """
 
     def __init__(
@@ -70,7 +77,10 @@ class OnnxEmbedder(CountsWordPieces):
     ) -> None:
         if source_dir is None and export_dir is None:
             raise WbpolicyError("OnnxEmbedder needs a source model or an exported directory")
-        self.model_id = model_id
+        # int8 vectors are not those of the model: another model id, so an index never mixes
+        # them with fp32 (or torch) vectors, and ingest's index key changes with it
+        self.source_model_id = model_id
+        self.model_id = precision_model_id(model_id, settings.precision)
         self.dim = dim
         self.settings = settings
         self.batch_size = settings.batch_size
@@ -127,9 +137,10 @@ class OnnxEmbedder(CountsWordPieces):
             assert self.source_dir is not None
             self.export_dir = ensure_export(
                 self.source_dir,
-                model_id=self.model_id,
+                model_id=self.source_model_id,
                 precision=self.settings.precision,
                 opset=self.settings.opset,
+                fusion=self.settings.fusion,
             )
         return self.export_dir
 
@@ -156,9 +167,10 @@ class OnnxEmbedder(CountsWordPieces):
             log.warning("the cached ONNX model is not intact (%s): exporting it again", exc)
         self.export_dir = ensure_export(
             self.source_dir,
-            model_id=self.model_id,
+            model_id=self.source_model_id,
             precision=self.settings.precision,
             opset=self.settings.opset,
+            fusion=self.settings.fusion,
             force=True,
         )
         manifest = read_manifest(self.export_dir)
@@ -177,6 +189,7 @@ class OnnxEmbedder(CountsWordPieces):
             "opset": m["opset"],
             "exporter": m["exporter"],
             "quantization": m.get("quantization"),
+            "fusion": m.get("fusion"),
             "source_sha256": m["source"]["sha256"],
             "export_versions": m["versions"],
             "onnxruntime": _version("onnxruntime"),
@@ -216,10 +229,31 @@ class OnnxEmbedder(CountsWordPieces):
         return out
 
 
+def precision_model_id(model_id: str, precision: str) -> str:
+    """The model id vectors of this precision are recorded under: fp32 keeps the model's own."""
+    return model_id if precision == "fp32" else f"{model_id}{PRECISION_SEP}{precision}"
+
+
 def _replace(settings: EmbedSettings, **kw: Any) -> EmbedSettings:
     from dataclasses import replace
 
     return replace(settings, **kw)
+
+
+def session_options(settings: EmbedSettings) -> Any:
+    """ONNX Runtime session options for ``settings`` (threads, spinning)."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = settings.num_threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3
+    if not settings.spin_wait:
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        so.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return so
 
 
 def open_session(export_dir: Path, manifest: dict[str, Any], settings: EmbedSettings) -> Any:
@@ -241,15 +275,7 @@ def open_session(export_dir: Path, manifest: dict[str, Any], settings: EmbedSett
     digest: list[str] = []
     hasher = threading.Thread(target=lambda: digest.append(hashlib.sha256(data).hexdigest()))
     hasher.start()
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = settings.num_threads
-    so.inter_op_num_threads = 1
-    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    so.log_severity_level = 3
-    if not settings.spin_wait:
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        so.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    so = session_options(settings)
     error: Exception | None = None
     session = None
     try:
