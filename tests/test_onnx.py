@@ -113,6 +113,30 @@ def test_a_damaged_export_is_not_trusted(cache: Path, tmp_path: Path) -> None:
         emb.embed(["any text"], "query")
 
 
+def test_a_verified_export_rewritten_later_is_checked_again(cache: Path, tmp_path: Path) -> None:
+    """The digest of a verified model file is remembered against its size, mtime and inode, so
+    a new process need not hash 90 MB again; a rewrite (same size, other bytes) is caught."""
+    import os
+
+    from wbpolicy.embed.export import MODEL_FILE, CorruptExport, export_dir_for, remembered_digest
+    from wbpolicy.embed.onnx import OnnxEmbedder
+
+    src = export_dir_for(bundled_model_dir(), model_id=BUNDLED_MODEL_ID, precision="fp32", opset=17)
+    copy = tmp_path / "export"
+    shutil.copytree(src, copy)
+    model = copy / MODEL_FILE
+    assert OnnxEmbedder.from_export(copy).embed(["a text"], "query").shape == (1, 384)
+    st = model.stat()
+    assert remembered_digest(str(model), [st.st_size, st.st_mtime_ns, st.st_ino]) is not None
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    with open(model, "r+b") as fh:  # in place: the same inode and size, a new mtime
+        fh.write(bytes(data))
+    os.utime(model, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    with pytest.raises(CorruptExport):
+        OnnxEmbedder.from_export(copy).embed(["a text"], "query")
+
+
 def test_the_default_export_is_fused_verified_and_idempotent(cache: Path) -> None:
     import onnx
 

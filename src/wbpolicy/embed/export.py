@@ -126,27 +126,48 @@ def source_fingerprint(model_dir: Path) -> str:
     for p in files:
         st = p.stat()
         stats.append([p.relative_to(model_dir).as_posix(), st.st_size, st.st_mtime_ns, st.st_ino])
-    memo_path = onnx_cache_dir() / _STAT_MEMO
-    memo: dict[str, Any] = {}
-    try:
-        memo = json.loads(memo_path.read_text(encoding="utf-8"))
-        entry = memo.get(str(model_dir))
-        if isinstance(entry, dict) and entry.get("stat") == stats:
-            return str(entry["sha256"])
-    except (OSError, ValueError, AttributeError):
-        memo = {}
+    known = remembered_digest(str(model_dir), stats)
+    if known is not None:
+        return known
     h = hashlib.sha256()
     for p in files:
         h.update(f"{p.relative_to(model_dir).as_posix()}\0{sha256_file(p)}\n".encode())
     digest = h.hexdigest()
+    remember_digest(str(model_dir), stats, digest)
+    return digest
+
+
+def file_stat(path: Path) -> list[int]:
+    """What changes whenever a file is rewritten: (size, mtime_ns, inode)."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def remembered_digest(key: str, stat: object) -> str | None:
+    """The sha256 recorded for ``key`` (a model folder or file) when it had this ``stat``."""
+    try:
+        memo = json.loads((onnx_cache_dir() / _STAT_MEMO).read_text(encoding="utf-8"))
+        entry = memo.get(key)
+        if isinstance(entry, dict) and entry.get("stat") == stat:
+            return str(entry["sha256"])
+    except (OSError, ValueError, AttributeError, KeyError):
+        pass
+    return None
+
+
+def remember_digest(key: str, stat: object, digest: str) -> None:
+    memo_path = onnx_cache_dir() / _STAT_MEMO
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
     if not isinstance(memo, dict):
         memo = {}
-    memo[str(model_dir)] = {"stat": stats, "sha256": digest}
+    memo[key] = {"stat": stat, "sha256": digest}
     try:
         atomic_write_text(memo_path, json.dumps(memo, indent=1, sort_keys=True))
     except OSError as exc:  # a read-only cache still works, it just hashes every time
-        log.debug("cannot record the model fingerprint in %s: %s", memo_path, exc)
-    return digest
+        log.debug("cannot record the fingerprint in %s: %s", memo_path, exc)
 
 
 def fusion_settings(config: ModelConfig, fusion: bool) -> dict[str, Any] | None:

@@ -30,8 +30,11 @@ from wbpolicy.embed.export import (
     _version,
     check_export,
     ensure_export,
+    file_stat,
     onnx_runtime_available,
     read_manifest,
+    remember_digest,
+    remembered_digest,
 )
 from wbpolicy.embed.protocol import PRECISION_SEP, EmbedSettings, Kind
 from wbpolicy.errors import WbpolicyError
@@ -260,7 +263,9 @@ def open_session(export_dir: Path, manifest: dict[str, Any], settings: EmbedSett
     """An ONNX Runtime session on the verified bytes of the exported model.
 
     The file is read once; its sha256 is computed on another thread (hashlib releases the GIL)
-    while ONNX Runtime builds the session from the same bytes, so checking costs no wall time.
+    while ONNX Runtime builds the session from the same bytes, so checking costs no wall time,
+    and only once per version of the file: the digest is remembered against its (size,
+    mtime_ns, inode), as the source model's is.
     """
     import onnxruntime as ort
 
@@ -268,13 +273,19 @@ def open_session(export_dir: Path, manifest: dict[str, Any], settings: EmbedSett
     if problem:
         raise CorruptExport(f"{export_dir}: {problem}")
     path = export_dir / MODEL_FILE
+    expected = manifest["files"][MODEL_FILE]["sha256"]
     try:
+        stat = file_stat(path)
         data = path.read_bytes()
     except OSError as exc:
         raise CorruptExport(f"cannot read {path}: {exc}") from None
+    # the file was verified before with this size, mtime and inode (any rewrite changes its
+    # mtime): no need to hash 90 MB again in every new process
+    verified = remembered_digest(str(path), stat) == expected
     digest: list[str] = []
     hasher = threading.Thread(target=lambda: digest.append(hashlib.sha256(data).hexdigest()))
-    hasher.start()
+    if not verified:
+        hasher.start()
     so = session_options(settings)
     error: Exception | None = None
     session = None
@@ -282,10 +293,11 @@ def open_session(export_dir: Path, manifest: dict[str, Any], settings: EmbedSett
         session = ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
     except Exception as exc:  # a torn or foreign file: ONNX Runtime's own exception types
         error = exc
-    hasher.join()
-    expected = manifest["files"][MODEL_FILE]["sha256"]
-    if not digest or digest[0] != expected:
-        raise CorruptExport(f"{path} does not match its sha256 in {MANIFEST}")
+    if not verified:
+        hasher.join()
+        if not digest or digest[0] != expected:
+            raise CorruptExport(f"{path} does not match its sha256 in {MANIFEST}")
+        remember_digest(str(path), stat, expected)
     if error is not None or session is None:
         raise CorruptExport(f"ONNX Runtime cannot load {path}: {error}")
     outputs = [o.name for o in session.get_outputs()]
