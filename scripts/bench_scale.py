@@ -5,7 +5,8 @@ passages, built through the project's own writer, searched through the real quer
     .venv/bin/python scripts/bench_scale.py [--max 1000000] [--sizes 10000,100000]
         [--source INDEX_DIR] [--queries ../shared/eval/dev_queries.jsonl]
         [--work DIR] [--keep] [--out bench_scale.json] [--plot docs/scaling.png]
-        [--kind auto|flat|hnsw] [--threshold N] [--m M] [--ef-construction N] [--ef-search N]
+        [--kind auto|flat|ivf|hnsw] [--ann-kind ivf|hnsw] [--threshold N] [--nprobe N]
+        [--m M] [--ef-construction N] [--ef-search N] [--compare flat,ivf,hnsw] [--reuse]
 
 The synthetic passages: vectors drawn around the source index's real passage vectors (a real
 vector, a little of another one mixed in, Gaussian noise, renormalised), so neighbourhoods look
@@ -20,9 +21,13 @@ disk use, then a read-only open that warms up and times ``wbpolicy.search.search
 over the query texts (the query embedding is computed every time: its cache is cleared before
 each query), peak RSS of that serving process, dense recall@10 of the index's vector search
 against an exact scan (the dev queries' vectors and 200 synthetic queries), and the raw vector
-search time of each kind (flat and HNSW) on the same vectors, which is where the threshold of
-``VectorSettings.ann_threshold`` comes from.  Progress and per-size timings go to stderr; the
-result is a JSON file and the plot (latency and recall against size, log x).
+search time of each kind (flat, IVF, HNSW: ``--compare``; HNSW takes about an hour to build at
+1M on two cores, so it is left out there unless asked for) on the same vectors, with an nprobe
+and an efSearch sweep, which is where ``VectorSettings.ann_threshold`` and the approximate
+index's parameters come from.  ``--reuse`` keeps a size's store when ``--work`` already holds
+it complete and rebuilds only the vector and full-text indexes (a 1M store takes minutes to
+write).  Progress and per-size timings go to stderr; the result is a JSON file and the plot
+(latency and recall against size, log x).
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ NOISE = 0.5  # norm of the Gaussian noise added to a (unit) corpus vector
 MIX = 0.3  # at most this much of a second corpus vector is mixed in
 SYNTH_QUERIES = 200
 EF_SWEEP = (64, 128, 256, 512, 768, 1024)
+NPROBE_SWEEP = (8, 16, 32, 64, 128, 256)
+HNSW_COMPARE_MAX = 200_000  # above this, HNSW is built for the comparison only when asked
 
 
 def log(msg: str) -> None:
@@ -85,6 +92,8 @@ def vector_settings(args: argparse.Namespace) -> Any:
     s = VectorSettings()
     changes = {
         "kind": args.kind,
+        "ann_kind": args.ann_kind,
+        "ivf_nprobe": args.nprobe,
         "ann_threshold": args.threshold,
         "hnsw_m": args.m,
         "hnsw_ef_construction": args.ef_construction,
@@ -155,6 +164,10 @@ def build(size: int, directory: Path, args: argparse.Namespace) -> dict[str, Any
     t_store = time.perf_counter()
     written = 0
     n_docs = (size + PASSAGES_PER_DOC - 1) // PASSAGES_PER_DOC
+    reused = args.reuse and index.count("embeddings") == size
+    if reused:
+        log(f"  {size:>9,}: reusing the store in {directory}")
+        n_docs = 0
     for j in range(n_docs):
         n = min(PASSAGES_PER_DOC, size - written)
         kind, country, year, title = docs[int(rng.integers(len(docs)))]
@@ -192,6 +205,17 @@ def build(size: int, directory: Path, args: argparse.Namespace) -> dict[str, Any
             took = time.perf_counter() - t_store
             log(f"  {size:>9,}: {written:,} passages written ({took:.0f} s)")
     store_s = time.perf_counter() - t_store
+    if reused:
+        earlier = json.loads((directory / "bench-build.json").read_text(encoding="utf-8"))
+        store_s, n_docs = earlier["store_s"], earlier["documents"]
+    else:
+        (directory / "bench-build.json").write_text(
+            json.dumps({"store_s": round(store_s, 1), "documents": n_docs}), encoding="utf-8"
+        )
+    t_text = time.perf_counter()
+    fulltext = index.sync_fulltext()  # as rebuild_vectors does, timed apart
+    fulltext_s = time.perf_counter() - t_text
+    log(f"  {size:>9,}: full text {fulltext} in {fulltext_s:.0f} s")
     t_vec = time.perf_counter()
     index.rebuild_vectors()
     vectors_s = time.perf_counter() - t_vec
@@ -201,6 +225,8 @@ def build(size: int, directory: Path, args: argparse.Namespace) -> dict[str, Any
         "size": size,
         "documents": n_docs,
         "store_s": round(store_s, 1),
+        "fulltext": fulltext,
+        "fulltext_s": round(fulltext_s, 1),
         "vectors_s": round(vectors_s, 1),
         "build_total_s": round(time.perf_counter() - t0, 1),
         "vector_index": kind,
@@ -235,8 +261,16 @@ def search_bench(size: int, directory: Path, args: argparse.Namespace) -> dict[s
     load_s = time.perf_counter() - t0
     if args.ef_search is not None and vecs.kind == "hnsw":
         vecs.ef_search = args.ef_search  # try another breadth on the saved graph
+    if args.nprobe is not None and vecs.kind == "ivf":
+        vecs.nprobe = args.nprobe
+    out_engine = "tantivy" if index._full_text() is not None else "fts5"
     index.embedder  # noqa: B018 - the model loads here, not in the first timed query
-    out: dict[str, Any] = {"size": size, "vectors_load_s": round(load_s, 2), "queries": len(texts)}
+    out: dict[str, Any] = {
+        "size": size,
+        "vectors_load_s": round(load_s, 2),
+        "queries": len(texts),
+        "lexical_engine": out_engine,
+    }
     latency: dict[str, dict[str, float]] = {}
     profile = None
     for mode in MODES:
@@ -303,7 +337,10 @@ def search_bench(size: int, directory: Path, args: argparse.Namespace) -> dict[s
     }
     s = vector_settings(args)
     kinds: dict[str, Any] = {}
-    for kind in ("flat", "hnsw"):
+    compare = args.compare.split(",") if args.compare else ["flat", "ivf", "hnsw"]
+    if not args.compare and size > HNSW_COMPARE_MAX:
+        compare.remove("hnsw")
+    for kind in dict.fromkeys([*compare, vecs.kind]):
         t = time.perf_counter()
         if kind == vecs.kind:
             vi = vecs
@@ -311,7 +348,7 @@ def search_bench(size: int, directory: Path, args: argparse.Namespace) -> dict[s
         elif kind == "flat":
             vi, built_s = exact, None
         else:
-            vi = build_faiss(mat.shape[1], ids, mat, replace(s, kind="hnsw"))
+            vi = build_faiss(mat.shape[1], ids, mat, replace(s, kind=kind))
             built_s = round(time.perf_counter() - t, 1)
         rec: dict[str, Any] = {"build_s": built_s}
         for name, qs in (("dev", dev), ("synthetic", synth)):
@@ -327,7 +364,10 @@ def search_bench(size: int, directory: Path, args: argparse.Namespace) -> dict[s
             )
             rec[f"search_p50_ms_{name}"] = round(statistics.median(ms), 2)
         if kind == "hnsw":
-            rec["ef_sweep"] = ef_sweep(vi, (dev, synth), truth)
+            rec["ef_sweep"] = sweep(vi, "ef_search", EF_SWEEP, (dev, synth), truth)
+        if kind == "ivf":
+            rec["nprobe_sweep"] = sweep(vi, "nprobe", NPROBE_SWEEP, (dev, synth), truth)
+            rec["nlist"] = vi.nlist
         kinds[kind] = rec
         log(f"  {size:>9,}: {kind} vectors {rec}")
         del vi  # a graph built for the comparison is freed before the next
@@ -339,14 +379,21 @@ def search_bench(size: int, directory: Path, args: argparse.Namespace) -> dict[s
     return out
 
 
-def ef_sweep(vi: Any, queries: tuple[Any, Any], truth: dict[str, list[set[int]]]) -> list[Any]:
-    """Recall@10 and vector search time of the graph at several breadths (efSearch)."""
+def sweep(
+    vi: Any,
+    attr: str,
+    values: tuple[int, ...],
+    queries: tuple[Any, Any],
+    truth: dict[str, list[set[int]]],
+) -> list[Any]:
+    """Recall@10 and vector search time of an approximate index at several breadths (HNSW
+    efSearch, IVF nprobe)."""
     import numpy as np
 
-    keep, rows = vi.ef_search, []
-    for ef in EF_SWEEP:
-        vi.ef_search = ef
-        row: dict[str, Any] = {"ef_search": ef}
+    keep, rows = getattr(vi, attr), []
+    for value in values:
+        setattr(vi, attr, value)
+        row: dict[str, Any] = {attr: value}
         for name, qs in zip(("dev", "synthetic"), queries, strict=True):
             ms, rec = [], []
             for q, want in zip(qs, truth[name], strict=True):
@@ -357,8 +404,8 @@ def ef_sweep(vi: Any, queries: tuple[Any, Any], truth: dict[str, list[set[int]]]
             row[f"recall10_{name}"] = round(float(np.mean(rec)), 4)
             row[f"search_p50_ms_{name}"] = round(statistics.median(ms), 2)
         rows.append(row)
-        log(f"    ef_search {ef}: {row}")
-    vi.ef_search = keep
+        log(f"    {attr} {value}: {row}")
+    setattr(vi, attr, keep)
     return rows
 
 
@@ -373,10 +420,13 @@ def child(stage: str, size: int, directory: Path, args: argparse.Namespace) -> d
     cmd += ["--budget-s", str(args.budget_s)]
     for q in args.queries:
         cmd += ["--queries", q]
-    for opt in ("kind", "threshold", "m", "ef_construction", "ef_search", "profile"):
+    options = ("kind", "ann_kind", "nprobe", "threshold", "m", "ef_construction", "ef_search")
+    for opt in (*options, "compare", "profile"):
         value = getattr(args, opt)
         if value is not None:
             cmd += ["--" + opt.replace("_", "-"), str(value)]
+    if args.reuse:
+        cmd.append("--reuse")
     subprocess.run(cmd, check=True)
     data = json.loads(result.read_text(encoding="utf-8"))
     result.unlink()
@@ -400,11 +450,13 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
             alpha=0.6,
             label=f"{mode} p95",
         )
-    for kind, style in (("flat", "s:"), ("hnsw", "^:")):
+    kind_styles = (("flat", "s"), ("ivf", "D"), ("hnsw", "^"))
+    for kind, mark in kind_styles:
+        have = [r for r in results if kind in r["vector_kinds"]]
         ax1.plot(
-            sizes,
-            [r["vector_kinds"][kind]["search_p50_ms_dev"] for r in results],
-            style,
+            [r["size"] for r in have],
+            [r["vector_kinds"][kind]["search_p50_ms_dev"] for r in have],
+            mark + ":",
             label=f"{kind} vector search p50",
         )
     ax1.axhline(50, color="grey", lw=0.8, ls="--")
@@ -414,14 +466,16 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     ax1.set_ylabel("warm search latency (ms)")
     ax1.legend(fontsize=7)
     ax1.set_title("latency")
-    for kind, style in (("flat", "s-"), ("hnsw", "^-")):
+    for kind, mark in kind_styles:
+        have = [r for r in results if kind in r["vector_kinds"]]
+        xs = [r["size"] for r in have]
         ax2.plot(
-            sizes, [r["vector_kinds"][kind]["recall10_dev"] for r in results], style, label=kind
+            xs, [r["vector_kinds"][kind]["recall10_dev"] for r in have], mark + "-", label=kind
         )
         ax2.plot(
-            sizes,
-            [r["vector_kinds"][kind]["recall10_synthetic"] for r in results],
-            style.replace("-", "--"),
+            xs,
+            [r["vector_kinds"][kind]["recall10_synthetic"] for r in have],
+            mark + "--",
             alpha=0.6,
             label=f"{kind} (synthetic queries)",
         )
@@ -452,10 +506,14 @@ def markdown_table(results: list[dict[str, Any]]) -> str:
         kind = vi["kind"] + (
             f" (M {vi['m']}, efC {vi['ef_construction']}, ef {vi['ef_search']})"
             if vi["kind"] == "hnsw"
+            else f" ({vi['nlist']} lists, nprobe {vi['nprobe']})"
+            if vi["kind"] == "ivf"
             else ""
         )
+        kind += f", {r.get('lexical_engine', 'fts5')}"
+        text_s = f" + {r['fulltext_s']:.0f} s" if r.get("fulltext_s") else ""
         rows.append(
-            f"| {r['size']:,} | {kind} | {r['store_s']:.0f} s / {r['vectors_s']:.0f} s "
+            f"| {r['size']:,} | {kind} | {r['store_s']:.0f} s / {r['vectors_s']:.0f} s{text_s} "
             f"| {r['disk_mb']['total'] / 1000:.2f} GB "
             f"| {r['build_peak_rss_mb'] / 1000:.2f} / {r['search_peak_rss_mb'] / 1000:.2f} GB "
             + " ".join(f"| {lat[m]['p50_ms']:.0f} / {lat[m]['p95_ms']:.0f} ms" for m in MODES)
@@ -463,16 +521,17 @@ def markdown_table(results: list[dict[str, Any]]) -> str:
             f"| {r['recall10_dev']:.3f} / {r['recall10_synthetic']:.3f} |"
         )
     kinds = (
-        "\n\n| passages | flat: vector search p50 | HNSW: vector search p50 "
-        "| HNSW recall@10 (dev / synthetic) | HNSW build |\n|---:|---:|---:|---:|---:|\n"
+        "\n\n| passages | vector index | vector search p50 | recall@10 (dev / synthetic) "
+        "| build |\n|---:|---|---:|---:|---:|\n"
     )
     for r in results:
-        f, h = r["vector_kinds"]["flat"], r["vector_kinds"]["hnsw"]
-        built = r["vectors_s"] if h["build_s"] is None else h["build_s"]
-        kinds += (
-            f"| {r['size']:,} | {f['search_p50_ms_dev']:.2f} ms | {h['search_p50_ms_dev']:.2f} ms "
-            f"| {h['recall10_dev']:.3f} / {h['recall10_synthetic']:.3f} | {built:.0f} s |\n"
-        )
+        for name, k in r["vector_kinds"].items():
+            built = r["vectors_s"] if k["build_s"] is None and name != "flat" else k["build_s"]
+            kinds += (
+                f"| {r['size']:,} | {name} | {k['search_p50_ms_dev']:.2f} ms "
+                f"| {k['recall10_dev']:.3f} / {k['recall10_synthetic']:.3f} "
+                f"| {'' if built is None else f'{built:.0f} s'} |\n"
+            )
     return head + "\n".join(rows) + kinds
 
 
@@ -494,7 +553,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the built indexes")
     ap.add_argument("--out", default="bench_scale.json")
     ap.add_argument("--plot", default=str(REPO / "docs" / "scaling.png"))
-    ap.add_argument("--kind", choices=("auto", "flat", "hnsw"))
+    ap.add_argument("--kind", choices=("auto", "flat", "ivf", "hnsw"))
+    ap.add_argument("--ann-kind", choices=("ivf", "hnsw"))
+    ap.add_argument("--nprobe", type=int)
+    ap.add_argument(
+        "--compare", help="vector kinds to compare (default flat,ivf,hnsw; hnsw not above 200k)"
+    )
+    ap.add_argument("--reuse", action="store_true", help="reuse complete stores found in --work")
     ap.add_argument("--threshold", type=int)
     ap.add_argument("--m", type=int)
     ap.add_argument("--ef-construction", type=int)
@@ -533,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             t = time.perf_counter()
             directory = work / f"idx-{size}"
-            if directory.exists():
+            if directory.exists() and not args.reuse:
                 shutil.rmtree(directory)
             log(f"{size:,} passages: building in {directory}")
             built = child("build", size, directory, args)

@@ -27,7 +27,10 @@ ENV_MODEL = "WBPOLICY_MODEL"
 ENV_CORPUS = "WBPOLICY_CORPUS"
 ENV_BACKEND = "WBPOLICY_BACKEND"
 ENV_MILVUS_URI = "WBPOLICY_MILVUS_URI"
+# the lexical engine: auto (the default), fts5 or tantivy
+ENV_FULLTEXT = "WBPOLICY_FULLTEXT"
 BACKENDS = ("faiss", "milvus")
+FULLTEXT_ENGINES = ("auto", "fts5", "tantivy")
 
 
 def _project_root() -> Path | None:
@@ -79,12 +82,24 @@ class ChunkSettings:
 @dataclass(frozen=True)
 class VectorSettings:
     """The vector index of the default (FAISS) backend.  Exact search (a flat inner-product scan)
-    until the index holds ``ann_threshold`` vectors, then an approximate graph (HNSW); the kind
-    chosen and its parameters are recorded in the index manifest."""
+    until the index holds ``ann_threshold`` vectors, then an approximate index (IVF lists, or an
+    HNSW graph); the kind chosen and its parameters are recorded in the index manifest."""
 
-    # "auto" (flat below ann_threshold, HNSW at or above it), "flat" or "hnsw"
+    # "auto" (flat below ann_threshold, ``ann_kind`` at or above it), "flat", "ivf" or "hnsw"
     kind: str = "auto"
     ann_threshold: int = 200_000
+    # the approximate kind "auto" takes: IVF builds a million-vector index in minutes on two
+    # cores (HNSW at efConstruction 160 takes about an hour) and is retrained on every rebuild
+    ann_kind: str = "ivf"
+    # IVF (IndexIVFFlat, inner product): lists = ivf_lists_per_sqrt x sqrt(vectors); k-means
+    # trained on ivf_train_per_list sample vectors a list (FAISS warns below 39); a query scans
+    # its ivf_nprobe nearest lists
+    ivf_lists_per_sqrt: float = 4.0
+    ivf_train_per_list: int = 40
+    ivf_nprobe: int = 64
+    # a broad filter widens nprobe by (vectors / allowed), up to this
+    ivf_filter_nprobe_max: int = 1_024
+    ivf_seed: int = 1234
     hnsw_m: int = 32
     hnsw_ef_construction: int = 160
     hnsw_ef_search: int = 1_024
@@ -98,6 +113,37 @@ class VectorSettings:
     # thread to be scheduled (2 cores under load: a flat 10k scan 190 ms on two threads, 1.9 ms
     # on one).  Building an index keeps every core.
     search_threads: int = 1
+
+
+@dataclass(frozen=True)
+class FullTextSettings:
+    """The lexical engine.  FTS5 (in the SQLite store) computes BM25 for every passage a query
+    matches: milliseconds at 10k passages, seconds at a million.  At or above
+    ``tantivy_threshold`` passages a Tantivy index beside the store (top-k with block score
+    bounds) answers the same expressions; SQLite stays the truth and FTS5 the fallback."""
+
+    # "auto" (FTS5 below tantivy_threshold, Tantivy at or above it), "fts5" or "tantivy"
+    # ($WBPOLICY_FULLTEXT)
+    engine: str = "auto"
+    tantivy_threshold: int = 200_000
+    # a prefix query ("secur*") becomes this many of the index's most frequent words with it
+    prefix_max_terms: int = 32
+    # a column weighted below this (SearchSettings.bm25_weights) is not searched: the title
+    # (0.1) repeats in every passage of its document, so its words match long runs of passages
+    # with equal scores that nothing can prune (at 1M: 19 ms a query with it, 10 ms without)
+    min_column_weight: float = 0.2
+    # counting matches (FTS5's reading of an expression): a NEAR group of words is the sloppy
+    # phrase of each order of its words, up to this many orders (3 words: 6); more words: all
+    # of them anywhere in the passage
+    near_orders_max: int = 6
+    # a filter of at most this many passages goes into the query as a term set; a broader one
+    # is applied to an ever wider top list
+    filter_terms_max: int = 50_000
+    # a sync that would re-index more than this share of the rows builds afresh instead
+    rebuild_fraction: float = 0.5
+    # rows read from SQLite at a time, and the Tantivy writer's memory budget
+    batch: int = 2_000
+    writer_heap_mb: int = 256
 
 
 @dataclass(frozen=True)
@@ -168,6 +214,7 @@ class Settings:
     pdf_layout: PdfLayout | None = None
     text_layout: TextLayout | None = None
     vectors: VectorSettings = field(default_factory=VectorSettings)
+    fulltext: FullTextSettings = field(default_factory=FullTextSettings)
     # where the vectors live: "faiss" (a file beside the SQLite store) or "milvus"; None: what
     # the index manifest records, else "faiss"
     backend: str | None = None
@@ -220,6 +267,14 @@ def load_settings(
         raise WbpolicyError(f"unknown backend {bk!r} (${ENV_BACKEND}); use one of {choices}")
     uri = milvus_uri or os.environ.get(ENV_MILVUS_URI) or None
     settings = Settings(index_dir=Path(idx), model=mdl, backend=bk, milvus_uri=uri)
+    engine = os.environ.get(ENV_FULLTEXT, "").strip().lower()
+    if engine:
+        if engine not in FULLTEXT_ENGINES:
+            from wbpolicy.errors import WbpolicyError
+
+            choices = ", ".join(FULLTEXT_ENGINES)
+            raise WbpolicyError(f"unknown ${ENV_FULLTEXT} {engine!r}; use one of {choices}")
+        settings = replace(settings, fulltext=FullTextSettings(engine=engine))
     if ocr is None:
         ocr = os.environ.get(ENV_OCR, "1").strip().lower() not in ("0", "false", "no", "off")
     if not ocr:
@@ -394,4 +449,5 @@ def index_settings(settings: Settings) -> dict[str, Any]:
         settings.pdf_layout or PdfLayout(),
         settings.text_layout or TextLayout(),
         settings.vectors,
+        settings.fulltext,
     )

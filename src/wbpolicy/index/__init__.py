@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from wbpolicy.answer import Answer, Brief, Matrix
     from wbpolicy.embed import Embedder
+    from wbpolicy.index.fulltext import FullText
     from wbpolicy.index.vectors import VectorIndex
     from wbpolicy.models import IngestSummary
     from wbpolicy.search import SearchResult
@@ -95,7 +96,7 @@ class Index:
         self.settings = settings
         self.store = store
         self.readonly = readonly
-        self.reader = Reader(store.conn)
+        self.reader = Reader(store.conn, fulltext=self._full_text)
         # per-index caches, dropped with the index: query and sentence embeddings, and derived
         # objects keyed by what they depend on (e.g. ("linker", generation))
         self.query_vectors: dict[str, Any] = {}
@@ -104,6 +105,7 @@ class Index:
         self._embedder: Embedder | None = None
         self._vectors: VectorStore | None = None
         self._manifest: dict[str, Any] | None = None
+        self._fulltext_state: dict[str, Any] | None = None
 
     @classmethod
     def open(cls, settings: Settings, readonly: bool = True, *, create: bool = True) -> Index:
@@ -269,6 +271,48 @@ class Index:
             self._save(vecs, generation)
         return vecs
 
+    def _full_text(self) -> FullText | None:
+        """The Tantivy full-text index when it reflects the store as it is now (looked up once
+        per store generation); None: FTS5 answers."""
+        generation = self.store.generation
+        key = ("fulltext", generation)
+        if key not in self.cache:
+            from wbpolicy.index.fulltext import FullText, path_of
+
+            found = None
+            chosen = self.settings.fulltext.engine != "fts5"
+            if chosen and path_of(self.settings.index_dir).is_dir():
+                found = FullText.open_fresh(
+                    self.settings.index_dir, generation, self.settings.fulltext
+                )
+            self.cache[key] = found
+        return self.cache[key]  # type: ignore[no-any-return]
+
+    def sync_fulltext(self) -> dict[str, Any]:
+        """Bring the lexical engine in line with the collection's size: at or above
+        ``FullTextSettings.tantivy_threshold`` passages, sync the Tantivy index with SQLite;
+        below it, drop one left from a larger past (FTS5 answers)."""
+        from wbpolicy.index import fulltext
+
+        passages = self.count("passages")
+        if not fulltext.wanted(passages, self.settings.fulltext):
+            if fulltext.path_of(self.settings.index_dir).exists():
+                fulltext.remove(self.settings.index_dir)
+            return {"engine": "fts5"}
+        if not fulltext.available():
+            log.warning("tantivy is not installed: %d passages searched with FTS5", passages)
+            return {"engine": "fts5", "reason": "tantivy not installed"}
+        generation = self.store.generation
+        done = fulltext.sync(
+            self.store.conn,
+            self.settings.index_dir,
+            generation,
+            self.settings.fulltext,
+            progress=log.info,
+        )
+        self.cache = {k: v for k, v in self.cache.items() if k[:1] != ("fulltext",)}
+        return {"engine": "tantivy", **done}
+
     def stored_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Every stored vector, from SQLite (the truth): ``(ids int64 (n,), float32 (n, dim))``."""
         import numpy as np
@@ -293,6 +337,8 @@ class Index:
         """Bring the vector backend up to date with SQLite (FAISS: rebuild the file; Milvus:
         sync the collection) and write the manifest; return the vector count."""
         generation = self.store.generation
+        if not self.readonly:
+            self._fulltext_state = self.sync_fulltext()
         if self.backend == "milvus":
             from wbpolicy.index.milvus import open_vectors
 
@@ -363,6 +409,8 @@ class Index:
                 if self._vectors is not None and hasattr(self._vectors, "describe")
                 else previous.get("vector_index")
             ),
+            # the lexical engine: FTS5, or Tantivy beside it for a large collection
+            "fulltext": self._fulltext_state or previous.get("fulltext"),
             "created_at": self.store.get_meta(META_CREATED) or previous.get("created_at"),
             "updated_at": now_iso(),
             "generation": generation,

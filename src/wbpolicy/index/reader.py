@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from wbpolicy.errors import WbpolicyError
@@ -19,6 +19,8 @@ from wbpolicy.models import Citation, Document, Entity, Filters, Hit
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from wbpolicy.index.fulltext import FullText
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,15 @@ def _ids(ids: Iterable[int]) -> str:
 
 
 class Reader:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, fulltext: Callable[[], FullText | None] | None = None
+    ) -> None:
         self.conn = conn
+        # the Tantivy index of a large collection, when fresh (else FTS5 answers)
+        self._fulltext = fulltext
+
+    def _engine(self) -> FullText | None:
+        return self._fulltext() if self._fulltext is not None else None
 
     def _fts_failure(self, exc: sqlite3.Error) -> WbpolicyError | None:
         """The wbpolicy error for a failed full-text statement on a plain sqlite3 connection;
@@ -53,7 +62,16 @@ class Reader:
     def fts(
         self, expr: str, k: int, allowed: set[int] | None, weights: tuple[float, float, float]
     ) -> list[tuple[int, float]]:
-        """BM25 over passages_fts(text, section, title), best first; [] for a bad expression."""
+        """BM25 over passages_fts(text, section, title), best first; [] for a bad expression.
+        A large collection's fresh Tantivy index answers instead of FTS5."""
+        engine = self._engine()
+        if engine is not None:
+            from wbpolicy.index.fulltext import QuerySyntaxError
+
+            try:
+                return engine.search(expr, k, allowed, weights)
+            except (QuerySyntaxError, ValueError) as exc:
+                log.warning("full-text query %r not read by Tantivy (%s); using FTS5", expr, exc)
         w = weights
         sql = (
             f"SELECT rowid, -bm25(passages_fts, {float(w[0])}, {float(w[1])}, {float(w[2])}) "
@@ -81,6 +99,14 @@ class Reader:
 
     def fts_count(self, expr: str) -> int | None:
         """How many passages match; None when FTS5 rejects the expression."""
+        engine = self._engine()
+        if engine is not None:
+            from wbpolicy.index.fulltext import QuerySyntaxError
+
+            try:
+                return engine.count(expr)
+            except (QuerySyntaxError, ValueError):
+                log.debug("Tantivy count failed for %r; using FTS5", expr, exc_info=True)
         try:
             row = self.conn.execute(
                 "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (expr,)

@@ -1,20 +1,22 @@
 """Vector indexes over passage ids, inner product on L2-normalised float32 vectors (= cosine).
 
-:class:`VectorIndex` wraps FAISS ``IndexIDMap2`` around one of two kinds: ``flat`` (an exact
-scan, ``IndexFlatIP``) or ``hnsw`` (an approximate graph, ``IndexHNSWFlat`` with inner product).
+:class:`VectorIndex` wraps FAISS ``IndexIDMap2`` around one of three kinds: ``flat`` (an exact
+scan, ``IndexFlatIP``), ``ivf`` (approximate: k-means lists, ``IndexIVFFlat``, a query scanning
+its ``nprobe`` nearest lists) or ``hnsw`` (an approximate graph, ``IndexHNSWFlat``).
 :func:`build_faiss` picks the kind from :class:`~wbpolicy.settings.VectorSettings`: exact below
-``ann_threshold`` vectors, where a scan costs a few milliseconds, HNSW at or above it.
+``ann_threshold`` vectors, where a scan costs a few milliseconds, ``ann_kind`` at or above it.
 :class:`BruteForceIndex` is the flat kind in numpy (the reference the tests compare against).
 
 ``allowed_ids`` restricts the search *before* ranking, so ``k`` hits come back whenever ``k``
-allowed vectors exist.  The flat kind hands FAISS an ``IDSelector``.  The HNSW kind does too for
-a broad filter (``SearchParametersHNSW``), but a graph walk under a tight filter wanders far and
-misses allowed vectors, so a filter of at most ``exact_filter_max`` ids is answered by an exact
-scan of just those vectors (read in place from the index's own storage).
+allowed vectors exist.  The flat kind hands FAISS an ``IDSelector``.  The approximate kinds do
+too for a broad filter (``SearchParametersHNSW`` / ``SearchParametersIVF``, their breadth widened
+by what the filter excludes), but a graph walk or a few lists under a tight filter miss allowed
+vectors, so a filter of at most ``exact_filter_max`` ids is answered by an exact scan of just
+those vectors (read from the index's own storage).
 
-FAISS does not save an HNSW index's ``efSearch``; it goes into a sidecar ``<file>.params.json``
-written before the index file, so :meth:`VectorIndex.load` restores the kind and its search
-parameters.
+FAISS does not save an HNSW index's ``efSearch`` nor an IVF index's ``nprobe``; they go into a
+sidecar ``<file>.params.json`` written before the index file, so :meth:`VectorIndex.load`
+restores the kind and its search parameters.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
     from wbpolicy.settings import VectorSettings
 
-KINDS = ("flat", "hnsw")
+KINDS = ("flat", "ivf", "hnsw")
 PARAMS_FORMAT = 1
 
 
@@ -59,9 +61,18 @@ def params_path(path: Path | str) -> Path:
     return path.with_name(path.name + ".params.json")
 
 
+def ivf_lists(n: int, settings: VectorSettings) -> int:
+    """How many IVF lists for ``n`` vectors: ``ivf_lists_per_sqrt`` x sqrt(n), but no more than
+    leave ``ivf_train_per_list`` training vectors a list (at least one list)."""
+    import math
+
+    want = int(round(settings.ivf_lists_per_sqrt * math.sqrt(max(n, 1))))
+    return max(1, min(want, n // max(1, settings.ivf_train_per_list)))
+
+
 class VectorIndex:
-    """A FAISS index over passage ids: ``kind`` "flat" (exact) or "hnsw" (approximate, with
-    the graph parameters of ``settings``)."""
+    """A FAISS index over passage ids: ``kind`` "flat" (exact), "ivf" or "hnsw" (approximate,
+    with the parameters of ``settings``)."""
 
     def __init__(
         self, dim: int, kind: str = "flat", settings: VectorSettings | None = None
@@ -81,12 +92,25 @@ class VectorIndex:
         self.exact_filter_max = s.exact_filter_max
         self.filter_ef_max = s.hnsw_filter_ef_max
         self.search_threads = s.search_threads
+        self.nlist = 1
+        self.nprobe = s.ivf_nprobe
+        self.filter_nprobe_max = s.ivf_filter_nprobe_max
+        self.train_per_list = s.ivf_train_per_list
+        self.trained_on = 0
+        self._settings = s
         self._index: Any = faiss.IndexIDMap2(self._inner(faiss))
         self._order: tuple[np.ndarray, np.ndarray] | None = None
 
     def _inner(self, faiss: Any) -> Any:
         if self.kind == "flat":
             return faiss.IndexFlatIP(self.dim)
+        if self.kind == "ivf":
+            quantizer = faiss.IndexFlatIP(self.dim)
+            inner = faiss.IndexIVFFlat(quantizer, self.dim, self.nlist, faiss.METRIC_INNER_PRODUCT)
+            inner.nprobe = self.nprobe
+            inner.own_fields = True
+            quantizer.this.disown()  # the IVF index frees its quantizer
+            return inner
         inner = faiss.IndexHNSWFlat(self.dim, self.m, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = self.ef_construction
         inner.hnsw.efSearch = self.ef_search
@@ -105,12 +129,32 @@ class VectorIndex:
             raise ValueError("ids and vectors differ in length")
         if self.kind == "flat":
             self._index.reset()
-        else:  # an HNSW graph cannot be emptied: start a new one
+        else:  # an HNSW graph cannot be emptied, IVF lists are trained for the new vectors
+            if self.kind == "ivf":
+                self.nlist = ivf_lists(len(ids_), self._settings)
             self._index = faiss.IndexIDMap2(self._inner(faiss))
         self._order = None
         if mat is not None:
+            if self.kind == "ivf":
+                self._train(mat)
             self._index.add_with_ids(mat, ids_)
+        if self.kind == "ivf":
+            faiss.downcast_index(self._index.index).make_direct_map()
         return self
+
+    def _train(self, mat: np.ndarray) -> None:
+        """k-means for the IVF lists on a seeded sample of ``nlist x train_per_list`` vectors."""
+        import numpy as np
+
+        n = min(len(mat), self.nlist * self.train_per_list)
+        rng = np.random.default_rng(self._settings.ivf_seed)
+        sample = mat if n == len(mat) else mat[np.sort(rng.choice(len(mat), n, replace=False))]
+        import faiss
+
+        inner: Any = faiss.downcast_index(self._index.index)
+        inner.cp.seed = self._settings.ivf_seed
+        inner.train(np.ascontiguousarray(sample))
+        self.trained_on = int(n)
 
     def ids(self) -> np.ndarray:
         import faiss
@@ -131,13 +175,17 @@ class VectorIndex:
         k = min(k, n)
         if k <= 0:
             return []
-        if self.kind == "hnsw" and allowed is not None and len(allowed) <= self.exact_filter_max:
+        approximate = self.kind != "flat"
+        if approximate and allowed is not None and len(allowed) <= self.exact_filter_max:
             return self._exact_subset(q[0], k, allowed)
         params: Any = None
         keep: Any = None  # the selector's id array must outlive the search
         if self.kind == "hnsw":
             params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
             params.efSearch = self._ef(k, None if allowed is None else len(allowed))
+        elif self.kind == "ivf":
+            params = faiss.SearchParametersIVF()  # type: ignore[attr-defined]
+            params.nprobe = self._nprobe(None if allowed is None else len(allowed))
         if allowed is not None:
             keep = allowed
             sel = faiss.IDSelectorBatch(allowed)
@@ -149,9 +197,9 @@ class VectorIndex:
             scores, ids = self._index.search(q, k, params=params)
         del keep
         hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
-        if len(hits) < k and self.kind == "hnsw" and allowed is not None:
-            # the walk ran out before finding k allowed vectors: scanning them is slow, but k
-            # hits whenever k allowed vectors exist is the contract
+        if len(hits) < k and approximate and allowed is not None:
+            # the walk or the lists ran out before k allowed vectors: scanning them is slow, but
+            # k hits whenever k allowed vectors exist is the contract
             return self._exact_subset(q[0], k, allowed)
         return hits
 
@@ -164,6 +212,14 @@ class VectorIndex:
             return ef
         wide = int(ef * len(self) / n_allowed)
         return max(ef, min(wide, self.filter_ef_max))
+
+    def _nprobe(self, n_allowed: int | None) -> int:
+        """The lists an IVF query scans: ``nprobe``, widened for a filter in proportion to what
+        it excludes, up to ``filter_nprobe_max`` (and the number of lists)."""
+        probe = self.nprobe
+        if n_allowed is not None and n_allowed > 0:
+            probe = max(probe, min(int(probe * len(self) / n_allowed), self.filter_nprobe_max))
+        return max(1, min(probe, self.nlist))
 
     def _exact_subset(self, q: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
         """The exact top ``k`` among ``allowed``: their vectors scanned in place, ties in
@@ -178,7 +234,7 @@ class VectorIndex:
         rows = np.sort(order[at[sorted_ids[at] == want]])
         if not len(rows):
             return []
-        scores = self._storage()[rows] @ q
+        scores = self._vectors(rows) @ q
         top = np.argsort(-scores, kind="stable")[:k]
         ids = self._ids_view()
         return [(int(ids[rows[i]]), float(scores[i])) for i in top]
@@ -197,6 +253,15 @@ class VectorIndex:
 
         return faiss.vector_to_array(self._index.id_map)
 
+    def _vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors at internal positions ``rows``."""
+        if self.kind == "ivf":  # scattered over the lists: the direct map finds them
+            import faiss
+
+            inner: Any = faiss.downcast_index(self._index.index)
+            return inner.reconstruct_batch(rows.astype("int64"))
+        return self._storage()[rows]
+
     def _storage(self) -> np.ndarray:
         """The stored vectors as an (n, dim) array over FAISS's own memory (no copy)."""
         import faiss
@@ -214,6 +279,16 @@ class VectorIndex:
         """The kind and its parameters (recorded in the index manifest)."""
         if self.kind == "flat":
             return {"kind": "flat", "metric": "inner_product"}
+        if self.kind == "ivf":
+            return {
+                "kind": "ivf",
+                "metric": "inner_product",
+                "nlist": self.nlist,
+                "nprobe": self.nprobe,
+                "trained_on": self.trained_on,
+                "exact_filter_max": self.exact_filter_max,
+                "filter_nprobe_max": self.filter_nprobe_max,
+            }
         return {
             "kind": "hnsw",
             "metric": "inner_product",
@@ -225,13 +300,14 @@ class VectorIndex:
         }
 
     def save(self, path: Path | str) -> None:
-        """Write the FAISS file, and for HNSW first its sidecar of search parameters (a stale
-        sidecar beside a flat file is removed: the file's own kind wins on load anyway)."""
+        """Write the FAISS file, and for an approximate kind first its sidecar of search
+        parameters (a stale sidecar beside a flat file is removed: the file's own kind wins on
+        load anyway)."""
         import faiss
 
         path = Path(path)
         side = params_path(path)
-        if self.kind == "hnsw":
+        if self.kind != "flat":
             data = {"format": PARAMS_FORMAT, **self.describe()}
             atomic_write_text(side, json.dumps(data, indent=2) + "\n")
         elif side.exists():
@@ -244,8 +320,8 @@ class VectorIndex:
 
     @classmethod
     def load(cls, path: Path | str) -> VectorIndex:
-        """Read a saved index: its kind from the FAISS file, an HNSW index's search parameters
-        from the sidecar (FAISS's defaults for what it lacks)."""
+        """Read a saved index: its kind from the FAISS file, an approximate index's search
+        parameters from the sidecar (the settings' defaults for what it lacks)."""
         import faiss
 
         from wbpolicy.settings import VectorSettings
@@ -255,13 +331,30 @@ class VectorIndex:
         obj = cls.__new__(cls)
         s = VectorSettings()
         obj.dim = index.d
-        obj.kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
+        if isinstance(inner, faiss.IndexHNSW):
+            obj.kind = "hnsw"
+        else:
+            obj.kind = "ivf" if isinstance(inner, faiss.IndexIVF) else "flat"
         obj.m, obj.ef_construction = s.hnsw_m, s.hnsw_ef_construction
         obj.ef_search, obj.exact_filter_max = s.hnsw_ef_search, s.exact_filter_max
         obj.filter_ef_max = s.hnsw_filter_ef_max
         obj.search_threads = s.search_threads
+        obj.nlist, obj.nprobe = 1, s.ivf_nprobe
+        obj.filter_nprobe_max, obj.train_per_list = s.ivf_filter_nprobe_max, s.ivf_train_per_list
+        obj.trained_on = 0
+        obj._settings = s
         obj._index = index
         obj._order = None
+        if obj.kind == "ivf":
+            side = _read_params(params_path(path))
+            obj.nlist = int(inner.nlist)
+            obj.nprobe = int(side.get("nprobe", obj.nprobe))
+            obj.trained_on = int(side.get("trained_on", 0))
+            obj.exact_filter_max = int(side.get("exact_filter_max", obj.exact_filter_max))
+            obj.filter_nprobe_max = int(side.get("filter_nprobe_max", obj.filter_nprobe_max))
+            inner.nprobe = obj.nprobe
+            if inner.direct_map.type == 0:  # a file written without one
+                inner.make_direct_map()
         if obj.kind == "hnsw":
             obj.m = int(inner.hnsw.nb_neighbors(1))
             obj.ef_construction = int(inner.hnsw.efConstruction)
@@ -299,9 +392,12 @@ def _read_params(path: Path) -> dict[str, Any]:
 
 
 def choose_kind(n: int, settings: VectorSettings) -> str:
-    """``settings.kind``, with "auto" resolved by size: exact below ``ann_threshold``."""
+    """``settings.kind``, with "auto" resolved by size: exact below ``ann_threshold``,
+    ``ann_kind`` at or above it."""
     if settings.kind == "auto":
-        return "hnsw" if n >= settings.ann_threshold else "flat"
+        if settings.ann_kind not in KINDS:
+            raise ValueError(f"unknown vector index kind {settings.ann_kind!r}")
+        return settings.ann_kind if n >= settings.ann_threshold else "flat"
     if settings.kind not in KINDS:
         raise ValueError(f"unknown vector index kind {settings.kind!r}")
     return settings.kind
