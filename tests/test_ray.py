@@ -6,6 +6,7 @@ or an unreachable cluster is one line and exit 1."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sqlite3
 from dataclasses import replace
@@ -233,3 +234,71 @@ def test_cli_unreachable_cluster_is_one_line(
         (line,) = result.output.strip().splitlines()
         assert line.startswith(f"Error: could not reach the Ray cluster at {address}: ")
     assert not (tmp_path / "idx").exists()  # refused before the index was opened
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_ingest_on_a_running_cluster_with_token_auth(tmp_path: Path) -> None:
+    """A cluster started by `ray start` (token authentication on, Ray's default since 2.59):
+    `ingest --ray-address HOST:PORT` in a fresh process finds the token and writes what a plain
+    ingest writes.  (Before: "Failed to connect", the client sent no token.)"""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.md").write_text(NOTE, encoding="utf-8")
+    (docs / "plan.txt").write_text(
+        "1 Introduction\n\nThe national CERT of Montenegro coordinates incident response.\n\n"
+        "2 Education\n\nUniversities in Serbia teach information security to public servants.\n",
+        encoding="utf-8",
+    )
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    env.update(RAY_AUTH_MODE="token", RAY_USAGE_STATS_ENABLED="0")  # as `ray start` now does
+    ray_cli = Path(sys.executable).with_name("ray")
+    head = subprocess.Popen(
+        [str(ray_cli), "start", "--head", "--block", "--port", str(port), "--num-cpus", "1",
+         "--include-dashboard", "false", "--disable-usage-stats"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while True:  # the GCS answers on the port once the head is up
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            assert head.poll() is None and time.monotonic() < deadline, "ray start failed"
+            time.sleep(0.5)
+        client_env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+        run = [sys.executable, "-m", "wbpolicy", "--index"]
+        on_cluster = subprocess.run(
+            [*run, str(tmp_path / "ray"), "ingest", "--ray-address", f"127.0.0.1:{port}",
+             str(docs)],
+            env=client_env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert on_cluster.returncode == 0, on_cluster.stderr[-2000:]
+    finally:
+        head.terminate()
+        head.wait(60)
+    plain = subprocess.run(
+        [*run, str(tmp_path / "plain"), "ingest", str(docs)],
+        env=client_env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    query = (
+        "SELECT d.doc_id, p.ordinal, p.text, p.section, e.vector FROM passages p "
+        "JOIN documents d ON d.id = p.doc_pk JOIN embeddings e ON e.passage_id = p.id "
+        "ORDER BY 1, 2"
+    )
+    rows = {}
+    for name in ("ray", "plain"):
+        with sqlite3.connect(tmp_path / name / "wbpolicy.sqlite") as conn:
+            rows[name] = conn.execute(query).fetchall()
+    assert len(rows["ray"]) >= 4 and rows["ray"] == rows["plain"]

@@ -109,10 +109,12 @@ def ray_preparer(
     already, that runtime is used and left running.  Ray's own logs stay quiet unless
     ``verbose``."""
     rs = ray_settings or RaySettings()
+    # Ray reads its authentication mode when it is imported
+    token = None if address is None else use_cluster_token(os.environ)
     ray = _import_ray()
     started = False
     if not ray.is_initialized():
-        _connect(ray, address, rs, verbose)
+        _connect(ray, address, rs, verbose, token)
         started = True
     try:
         yield RayPreparer(rs)
@@ -132,7 +134,9 @@ def _import_ray() -> Any:
     return ray
 
 
-def _connect(ray: Any, address: str | None, rs: RaySettings, verbose: bool) -> None:
+def _connect(
+    ray: Any, address: str | None, rs: RaySettings, verbose: bool, token: str | None = None
+) -> None:
     quiet: dict[str, Any] = {
         "log_to_driver": verbose,
         "logging_level": logging.INFO if verbose else logging.ERROR,
@@ -155,8 +159,33 @@ def _connect(ray: Any, address: str | None, rs: RaySettings, verbose: bool) -> N
         raise
     except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, gRPC errors...
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        if address is not None and token is None:
+            detail += (
+                " (a cluster with token authentication, Ray's default since 2.59, needs its "
+                "token here: $RAY_AUTH_TOKEN, $RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token)"
+            )
         raise WbpolicyError(f"could not start or reach {where}: {detail}") from None
     log.info("connected to %s: %s", where, ray.cluster_resources())
+
+
+def use_cluster_token(env: dict[str, str] | os._Environ[str]) -> str | None:
+    """Before connecting to a running cluster: where its authentication token comes from, if
+    this machine has one, with ``RAY_AUTH_MODE=token`` set in ``env`` so Ray sends it.  A
+    cluster started by ``ray start`` (Ray 2.59 and later) refuses a client that sends none; a
+    cluster without authentication accepts one that does.  An explicit ``RAY_AUTH_MODE`` is
+    left as it is.  None: no token here."""
+    if env.get("RAY_AUTH_TOKEN"):
+        source = "$RAY_AUTH_TOKEN"
+    elif env.get("RAY_AUTH_TOKEN_PATH"):
+        source = env["RAY_AUTH_TOKEN_PATH"]
+    else:
+        default = Path(env.get("HOME") or Path.home()) / ".ray" / "auth_token"
+        if not default.is_file():
+            return None
+        source = str(default)
+    if not env.get("RAY_AUTH_MODE"):
+        env["RAY_AUTH_MODE"] = "token"
+    return source
 
 
 def _unreachable(address: str, timeout_s: float) -> str | None:
