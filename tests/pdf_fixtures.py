@@ -338,3 +338,58 @@ def columns(path: Path) -> Path:
             pdf.text(x, 120 + 14 * i, line)
     pdf.output(str(path))
     return path
+
+
+# A tall label beside a statement set in lines closer than the label is high (issue 11: the US
+# Cyber Command vision's "VISION" label merged two lines of its statement glyph by glyph).
+TALL_LABEL = "VISION"
+LABELLED_STATEMENT = [
+    "Keep the networks of the state",
+    "open, safe and secure for every",
+    "citizen, business and public body",
+    "in the country and beyond it.",
+]
+LABEL_BODY = [
+    "The government adopts the strategy for five years and reviews",
+    "its measures every year with the operators and the regulator.",
+]
+
+
+def tall_label(path: Path) -> Path:
+    pdf = _pdf()
+    pdf.add_page()
+    y = 120.0
+    for line in LABEL_BODY:
+        pdf.set_font("Times", size=10)
+        pdf.text(LEFT, y, line)
+        y += 14
+    pdf.set_font("Helvetica", "B", 32)
+    pdf.text(LEFT + 20, 269, TALL_LABEL)  # beside the 2nd and 3rd lines of the statement
+    pdf.set_font("Helvetica", size=15)
+    for i, line in enumerate(LABELLED_STATEMENT):
+        pdf.text(215, 240 + 18 * i, line)
+    pdf.output(str(path))
+    return path
+
+
+# A paragraph opening with a drop cap three lines high (issue 11: the US National Cyber Strategy
+# 2018's drop caps sit on the third line's baseline and wove the lines above into it).
+DROP_CAP_LINES = [
+    "he regulator publishes a yearly register",
+    "of essential services and asks each of the",
+    "operators to name a contact point who",
+    "answers incident reports within one working day.",
+]
+DROP_CAP_TEXT = "T" + " ".join(DROP_CAP_LINES)
+
+
+def drop_cap(path: Path) -> Path:
+    pdf = _pdf()
+    pdf.add_page()
+    pdf.set_font("Times", "B", 44)
+    pdf.text(LEFT, 120 + 2 * 13, "T")
+    for i, line in enumerate(DROP_CAP_LINES):
+        pdf.set_font("Times", size=10)
+        pdf.text(LEFT + (34 if i < 3 else 0), 120 + 13 * i, line)
+    pdf.output(str(path))
+    return path

@@ -11,11 +11,17 @@ import pytest
 
 from pdf_fixtures import (
     BANNER,
+    DROP_CAP_TEXT,
+    LABEL_BODY,
+    LABELLED_STATEMENT,
     SIDEBAR_BODY,
     SIDEBAR_NOTE,
     SIDEBAR_QUOTE,
+    TALL_LABEL,
     TWO_COLUMNS,
     columns,
+    drop_cap,
+    tall_label,
 )
 from wbpolicy.extract import extract
 
@@ -61,3 +67,22 @@ def test_two_columns_read_left_column_first(blocks) -> None:
     left, right = (" ".join(col) for col in TWO_COLUMNS)
     assert left in joined and right in joined
     assert joined.index(left) < joined.index(right)
+
+
+def test_a_tall_label_does_not_merge_the_lines_beside_it(tmp_path: Path) -> None:
+    """Two lines of a statement beside a label taller than their leading stay two lines (they
+    used to be read as one, glyph by glyph: "opceint,i zseanf,e ..."); the label is kept."""
+    ext = extract(tall_label(tmp_path / "issue-11-tall-label.pdf"))
+    text = " ".join(b.text for b in ext.blocks)
+    assert " ".join(LABEL_BODY) in text
+    for line in LABELLED_STATEMENT:
+        assert line in text
+    assert text.index(LABELLED_STATEMENT[0]) < text.index(LABELLED_STATEMENT[-1])
+    assert TALL_LABEL in text
+
+
+def test_a_drop_cap_begins_the_first_line(tmp_path: Path) -> None:
+    """A drop cap on the baseline of the paragraph's third line begins its first word; the
+    lines beside it are not woven into each other glyph by glyph."""
+    ext = extract(drop_cap(tmp_path / "issue-11-drop-cap.pdf"))
+    assert [b.text for b in ext.blocks] == [DROP_CAP_TEXT]

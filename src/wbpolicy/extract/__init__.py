@@ -43,7 +43,7 @@ FORMATS: dict[str, str] = {
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(FORMATS)
 # Bump when extraction output changes, so that ingest re-reads files whose bytes did not change.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 SKIPPED_NAMES = frozenset({"manifest.json"})
 
 __all__ = [

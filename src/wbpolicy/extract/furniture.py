@@ -19,6 +19,8 @@ PAGE_NUMBER = re.compile(
     r"^(?:[-–—]\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:/|of)\s*\d{1,4})?(?:\s*[-–—])?$",
     re.IGNORECASE,
 )
+# a page number at one end of a line: a plain number, not a section number ("7.2 Goals")
+_PAGE_AT_EDGE = re.compile(r"^\d{1,4}(?![.\d])|(?<![.\d])\d{1,4}$")
 # a labelled page number standing alone, also as a scanned gazette prints it: "Page 12",
 # "Pagell485" ("Page | 485" read by OCR), "Faqe 3", "Strana 7", "Стр. 4", "Страна 12"
 LABELLED_PAGE_NUMBER = re.compile(
@@ -130,18 +132,19 @@ def _remove_unpaged_furniture(lines: list[str | None], layout: TextLayout) -> li
     "Pagell485") standing between blank lines are page numbers.
     """
     norm = [normalise_ws(x or "") for x in lines]
-    counts = Counter(_header_key(s) for s in norm if s)
+    # only lines that carry a page number at an edge are counted: "Specific objective 1: Foo"
+    # and "7.2 Specific objective 2: Foo" share a digit-masked key, but neither is a header
+    counts = Counter(_header_key(s) for s in norm if s and _PAGE_AT_EDGE.search(s.strip(" |")))
     out = list(lines)
     for i, s in enumerate(norm):
         if not s:
             continue
-        masked = re.sub(r"\d+", "#", s)
         words = re.findall(r"[^\W\d_]{2,}", s)
         if (
-            counts[_header_key(s)] >= layout.unpaged_header_min_repeats
+            _PAGE_AT_EDGE.search(s.strip(" |"))
+            and counts[_header_key(s)] >= layout.unpaged_header_min_repeats
             and len(words) >= layout.unpaged_header_min_words
             and len(s) <= layout.unpaged_header_max_chars
-            and re.search(r"^#|#$", masked.strip(" |"))
             and not re.search(r"[.!?:;,]$", s)
         ):
             out[i] = None

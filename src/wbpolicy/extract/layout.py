@@ -29,6 +29,9 @@ class TextLayout:
     # --- line cleaning ---------------------------------------------------------------------
     spaced_min_letters: int = 5  # "R E P U B L I K A": single letters before undoing spacing
     doubled_min_chars: int = 6  # "NNAATTIIOONNAALL": one doubled word must be this long
+    # --- words run together (a converter that lost the spaces between text chunks) ---------
+    glue_min_share: float = 0.002  # share of words that are two words run together ...
+    glue_min_joins: int = 10  # ... and how many at least, for a document to be repaired
     # --- headings --------------------------------------------------------------------------
     heading_max_chars: int = 120  # longest numbered or labelled heading
     label_title_max_chars: int = 100  # longest title after a label ("Article 5 - Title")
@@ -36,6 +39,7 @@ class TextLayout:
     max_section_number: int = 40  # "41 Foo" does not start a section
     title_max_words: int = 16  # most words in a numbered heading's title
     title_max_commas: int = 1  # most commas in a numbered heading's title
+    subsection_title_max_commas: int = 3  # ... numbered "6.4" (a sub-section number)
     caps_min_letters: int = 4  # letters a line needs to count as upper case
     caps_min_share: float = 0.9  # share of its letters that must be upper case
     caps_heading_max_chars: int = 100  # longest unnumbered upper-case heading

@@ -168,7 +168,10 @@ def heading_level(s: str, layout: TextLayout) -> tuple[int, bool] | None:
     if m and _title_ok(m.group("title"), layout) and is_caps(m.group("title"), layout):
         return 2, False
     m = NUMBERED.match(s)
-    if m and _title_ok(m.group("title"), layout):
+    # a sub-section number ("6.4") is rarely a list item's: its title may list more ("Education,
+    # research, development and awareness")
+    commas = layout.subsection_title_max_commas if m and "." in m.group("num") else None
+    if m and _title_ok(m.group("title"), layout, commas):
         parts = m.group("num").split(".")
         if int(parts[0]) == 0 or int(parts[0]) > layout.max_section_number:
             return None
@@ -176,12 +179,12 @@ def heading_level(s: str, layout: TextLayout) -> tuple[int, bool] | None:
     return None
 
 
-def _title_ok(title: str, layout: TextLayout) -> bool:
+def _title_ok(title: str, layout: TextLayout, max_commas: int | None = None) -> bool:
     return (
         bool(title[:1])
         and title[0].isupper()
         and len(title.split()) <= layout.title_max_words
-        and title.count(",") <= layout.title_max_commas
+        and title.count(",") <= (layout.title_max_commas if max_commas is None else max_commas)
         and "http" not in title
         and "www." not in title
         and not re.search(r"[.,;:]$", title)

@@ -26,8 +26,18 @@ from wbpolicy.text import build_lexicon
 from .blocks import BlockBuilder, finish_text, first_heading
 from .decode import read_text
 from .furniture import remove_page_furniture, split_pages
+from .glue import repair_glued
 from .layout import TextLayout
-from .lines import FRONT_MATTER, SENT_END, TOP_LEVEL, clean_line, is_caps, norm_key, starts_lower
+from .lines import (
+    BULLET,
+    FRONT_MATTER,
+    SENT_END,
+    TOP_LEVEL,
+    clean_line,
+    is_caps,
+    norm_key,
+    starts_lower,
+)
 from .markdown import looks_like_markdown, parse_markdown
 from .segment import UNRESOLVED, Segmenter, Unit
 
@@ -86,6 +96,7 @@ def _parse_pages(
         page_lines.append((n, [clean_line(x, layout) for x in ls]))
         ls.clear()  # the raw line (a cleaned line is often the very same object)
     del cleaned
+    page_lines, glued_headings = repair_glued(page_lines, layout)
     pages = tuple(
         PageText(n, "\n".join(x for x in ls if x), has_text=any(ls)) for n, ls in page_lines
     )
@@ -95,7 +106,7 @@ def _parse_pages(
     builder = BlockBuilder(str(path), lexicon=build_lexicon(all_lines))
     line_mode = _line_mode(all_lines, layout)
     del all_lines
-    segmenter = Segmenter(page_lines, line_mode, layout)
+    segmenter = Segmenter(page_lines, line_mode, layout, glued_headings)
     del page_lines  # (the segmenter holds the lines, grouped)
     units = _merge_across_gaps(segmenter.units(), line_mode, layout)
     del segmenter
@@ -131,7 +142,11 @@ def _merge_across_gaps(units: list[Unit], line_mode: bool, layout: TextLayout) -
     first_page = units[0].lines[0][0] if units else 1
     for u in units:
         if out and _bullet_only(out[-1]):
-            if u.kind == "paragraph" or (u.kind == "list" and not _bullet_only(u)):
+            if (
+                u.kind == "paragraph"
+                or (u.kind == "list" and not _bullet_only(u))
+                or (_item_text(u, layout) and BULLET.match(out[-1].lines[0][1]))
+            ):
                 out[-1].lines.extend(u.lines)  # "•" alone on its line, the item text next
                 continue
             out.pop()  # markers whose text came out elsewhere (PDFMiner column order)
@@ -185,6 +200,20 @@ def _continues_heading(prev: Unit, nxt: Unit, first_page: int, layout: TextLayou
         return False
     words = last.split()
     return words[-1].casefold() in _FUNCTION_WORDS or nxt.lines[0][0] == first_page
+
+
+def _item_text(u: Unit, layout: TextLayout) -> bool:
+    """A one-line title-case "heading" after a bullet alone on its line is the item's text
+    ("•" / "Establishment of local CIRT teams"): a line alone in title case is the weakest sign
+    of a heading, and the bullet before it says what the line is."""
+    return (
+        u.kind == "heading"
+        and u.level == UNRESOLVED
+        and len(u.lines) == 1
+        and u.gap != "page"
+        and not is_caps(u.lines[0][1], layout)
+        and norm_key(u.lines[0][1]) not in FRONT_MATTER
+    )
 
 
 def _bullet_only(u: Unit) -> bool:

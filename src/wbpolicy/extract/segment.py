@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wbpolicy.text import normalise_ws
 
@@ -41,6 +41,9 @@ Group = tuple[str, list[Line]]  # (what preceded the run: start | blank | page, 
 UNRESOLVED = -1  # level of an unnumbered heading, resolved when blocks are emitted
 # TOC_LEADER needs at most 4 dots, a space, 6 characters and a space at the end of a line
 _LEADER_TAIL = 64
+# a contents line whose entry was run on after the leader of the one before (the converter lost
+# the line break): ".......... 3 Cyber trends, challenges and threats"
+_LEADER_FIRST = re.compile(r"(?:\.{4,}|…{2,})\s*\d{1,3}(?:\s|$)")
 
 
 @dataclass
@@ -120,9 +123,14 @@ class Segmenter:
     """Turns the groups of a document into units (headings, list items, paragraphs, contents)."""
 
     def __init__(
-        self, page_lines: list[tuple[int, list[str]]], line_mode: bool, layout: TextLayout
+        self,
+        page_lines: list[tuple[int, list[str]]],
+        line_mode: bool,
+        layout: TextLayout,
+        headings: frozenset[str] = frozenset(),
     ) -> None:
         self.layout = layout
+        self.headings = headings  # lines known to be headings (contents entries cut off a line)
         self.line_mode = line_mode
         self.groups = split_groups(page_lines, layout)
         lengths = sorted(len(x) for _, g in self.groups for _, x in g)
@@ -136,6 +144,7 @@ class Segmenter:
         self.toc = TocState(layout)
         self.numbering: list[tuple[int, ...]] = []  # section numbers of the headings so far
         self.out: list[Unit] = []
+        self.wrap = 0  # lines of the group still to add to a wrapped numbered heading
 
     def units(self) -> list[Unit]:
         """The document's units in order (before paragraphs are joined across gaps)."""
@@ -149,9 +158,11 @@ class Segmenter:
                     end += 1
                 self.toc.page_break(group, self.groups[gi:end], 0)
             cur: Unit | None = None
+            self.wrap = 0
             for li, item in enumerate(group):
                 nxt = group[li + 1][1] if li + 1 < len(group) else None
                 where = _Where(gap if li == 0 else "none", nxt, len(group) == 1, next_group)
+                where.group, where.index = group, li
                 cur = self._line(cur, item, where)
         return self.out
 
@@ -159,6 +170,10 @@ class Segmenter:
         """Add one line (``item``: page and text, the group's own tuple, kept in the unit rather
         than a copy) to the open unit or start a new one; returns the open unit."""
         line = item[1]
+        if self.wrap and cur is not None and cur.kind == "heading":
+            self.wrap -= 1
+            cur.lines.append(item)  # "6.4 Education, research and raising awareness in" + "..."
+            return cur
         prev = cur.lines[-1][1] if cur else (self.out[-1].lines[-1][1] if self.out else None)
         if (
             cur is not None
@@ -171,7 +186,11 @@ class Segmenter:
             return cur
         # (the leader pattern is anchored at the line end, and the lines are white-space
         # normalised: its tail decides, and a long line is not scanned from every dot)
-        if self.toc.active(line) or TOC_LEADER.search(line[-_LEADER_TAIL:]):
+        if (
+            self.toc.active(line)
+            or TOC_LEADER.search(line[-_LEADER_TAIL:])
+            or _LEADER_FIRST.match(line)
+        ):
             self.out.append(Unit("toc", [item], where.gap))
             return None
         kind, level = self._classify(line, prev, cur, where)
@@ -243,7 +262,10 @@ class Segmenter:
         strong = (
             caps or bool(re.match(r"\d{1,2}\.\d", line)) or (cur is not None and cur.kind == "list")
         )
-        if not (open_start or strong) or next_continues:
+        if not (open_start or strong):
+            return None
+        wrap = self._heading_wrap(line, where)
+        if next_continues and not wrap:
             return None
         level = hl[0]
         if (
@@ -256,7 +278,33 @@ class Segmenter:
             and len(line) > self.layout.enum_item_min_chars
         ):
             return "list", 0
+        self.wrap = wrap
         return "heading", level
+
+    def _heading_wrap(self, line: str, where: _Where) -> int:
+        """How many lines a numbered heading opening its group wraps onto (0: none).
+
+        The rest of the group (before a blank line) is the heading's own when it is short: fewer
+        than ``heading_max_lines`` lines in all, no line ends a sentence or is a list item or a
+        heading of its own, and the whole is no longer than a heading's title may be.
+        """
+        layout = self.layout
+        if where.gap == "none" or where.index != 0 or self.line_mode or not number_of(line):
+            return 0
+        if not 1 < len(where.group) < layout.heading_max_lines:
+            return 0
+        rest = [x for _, x in where.group[1:]]
+        if not all(re.search(r"[^\W\d_]", x) for x in rest):
+            return 0  # a page number under the heading is not part of it
+        text = " ".join([line, *rest])
+        if (
+            len(text) > layout.heading_max_chars
+            or len(text.split()) - 1 > layout.title_max_words  # (the number is a word)
+            or any(SENT_END.search(x) for x in [line, *rest])
+            or any(BULLET.match(x) or ENUM.match(x) or heading_level(x, layout) for x in rest)
+        ):
+            return 0
+        return len(rest)
 
     def _unnumbered_heading(self, line: str, prev_closed: bool, where: _Where) -> int | None:
         """Level of an upper-case heading, a front-matter title or a title-case line alone."""
@@ -271,6 +319,8 @@ class Segmenter:
             return UNRESOLVED
         if _norm_key(line) in FRONT_MATTER:
             return TOP_LEVEL
+        if where.alone and line in self.headings:
+            return UNRESOLVED
         next_group = where.next_group
         if (
             where.alone
@@ -290,6 +340,8 @@ class _Where:
     nxt: str | None
     alone: bool
     next_group: list[Line] | None
+    group: list[Line] = field(default_factory=list)  # the line's group, and its index there
+    index: int = 0
 
 
 def _plausible_number(line: str, numbering: list[tuple[int, ...]], layout: TextLayout) -> bool:

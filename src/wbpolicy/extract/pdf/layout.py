@@ -40,6 +40,11 @@ class PdfLayout:
     column_min_overlap: float = 0.3  # ... and the two sides share this share of their heights
     run_overlap_ratio: float = 0.4  # a run joins a line overlapping this much of the lower height
     min_run_height: float = 0.1  # floor for a run's height in the overlap test
+    # ... but not a run this share of whose glyphs stand over glyphs of the line (another line
+    # beside a tall label), a glyph overlapping another by this share of the narrower's width
+    stacked_glyph_share: float = 0.3
+    stacked_glyph_overlap: float = 0.5
+    drop_cap_ratio: float = 2.5  # a line's first letter this x the rest's size is a drop cap
     size_decimals: int = 1  # font sizes are compared rounded to this many decimals
     same_size: float = 0.3  # two font sizes closer than this are the same size
     sup_size_ratio: float = 0.9  # a superscript digit is at most this share of the line's size

@@ -8,6 +8,7 @@ fonts).  Superscript digit runs become footnote-marker pieces; a marker that ope
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,6 +38,32 @@ class _Group:
     top: float
     bottom: float
     chars: list[Char] = field(default_factory=list)
+    spans: list[tuple[float, float]] = field(default_factory=list)  # glyph x-extents, sorted
+
+    def add(self, run: list[Char]) -> None:
+        self.chars.extend(run)
+        self.spans = sorted(self.spans + _spans(run))
+
+    def stacked(self, run: list[Char], layout: PdfLayout) -> bool:
+        """Whether ``run`` is a line of its own set in the same place across: its glyphs stand
+        over (or under) glyphs of this line, as the next line of a paragraph does beside a
+        tall label, where a raised note marker or a change of font never does."""
+        spans = _spans(run)
+        if not spans or not self.spans:
+            return False
+        starts = [a for a, _ in self.spans]
+        hit = 0
+        for x0, x1 in spans:
+            i = bisect_right(starts, x1)
+            for a, b in self.spans[max(0, i - 3) : i]:
+                if min(x1, b) - max(x0, a) > layout.stacked_glyph_overlap * min(x1 - x0, b - a):
+                    hit += 1
+                    break
+        return hit > layout.stacked_glyph_share * len(spans)
+
+
+def _spans(run: list[Char]) -> list[tuple[float, float]]:
+    return sorted((c["x0"], c["x1"]) for c in run if not c["text"].isspace() and c["x1"] > c["x0"])
 
 
 def build_lines(
@@ -107,7 +134,22 @@ def _baseline_runs(kept: list[Char], layout: PdfLayout) -> list[list[Char]]:
             runs[-1].append(c)
         else:
             runs.append([c])
-    return runs
+    caps = [cap for run in runs if (cap := _drop_cap(run, layout)) is not None]
+    return runs + [[cap] for cap in caps]
+
+
+def _drop_cap(run: list[Char], layout: PdfLayout) -> Char | None:
+    """A drop cap opening the run (removed from it): a first glyph ``drop_cap_ratio`` times the
+    size of the rest, which sits on the baseline of a lower line but begins the top one."""
+    first = min(run, key=lambda c: c["x0"])
+    rest = [c["size"] for c in run if c is not first and not c["text"].isspace()]
+    if not rest or not first["text"].isalpha():
+        return None
+    rest.sort()
+    if first["size"] < layout.drop_cap_ratio * rest[len(rest) // 2]:
+        return None
+    run.remove(first)
+    return first
 
 
 def _columns(kept: list[Char], layout: PdfLayout) -> list[list[Char]]:
@@ -198,14 +240,16 @@ def _merge_runs(runs: list[list[Char]], layout: PdfLayout) -> list[_Group]:
         best_ov = 0.0
         for g in groups:
             ov = min(bottom, g.bottom) - max(top, g.top)
-            if ov > best_ov:
+            if ov > best_ov and not g.stacked(r, layout):
                 best, best_ov = g, ov
         if best is not None and best_ov >= layout.run_overlap_ratio * min(
             h, best.bottom - best.top
         ):
-            best.chars.extend(r)
+            best.add(r)
         else:
-            groups.append(_Group(top, bottom, list(r)))
+            g = _Group(top, bottom)
+            g.add(r)
+            groups.append(g)
     return groups
 
 
@@ -271,9 +315,10 @@ class _PieceBuilder:
         prev = self.prev
         if prev is not None and not self.buf.endswith(" "):
             gap = c["x0"] - prev["x1"]
-            if gap > layout.word_gap_ratio * min(c["size"], prev["size"]) and not (
-                is_sup and self.sup
-            ):
+            size = min(c["size"], prev["size"])
+            if prev["size"] >= layout.drop_cap_ratio * c["size"]:
+                size = prev["size"]  # the word a drop cap begins goes on after a wider gap
+            if gap > layout.word_gap_ratio * size and not (is_sup and self.sup):
                 self._flush_sup()
                 self.buf += " "
         if is_sup:
