@@ -94,6 +94,17 @@ def test_english_prefixes_unchanged() -> None:
     assert prefix_query("sigurisë", "sq") == "sigur"
 
 
+def test_ify_verbs_share_one_stem_with_their_derivations() -> None:
+    from wbpolicy.text import stem
+
+    forms = ("ratify", "ratified", "ratifying", "ratifies", "ratification", "ratifications")
+    assert {stem(w) for w in forms} == {"ratif"}
+    assert stem("notification") == stem("notified") == "notif"
+    # a prefix query on it finds every form; words outside the family keep their stems
+    assert prefix_query("ratifying") == "ratif"
+    assert stem("attacks") == "attack" and stem("security") == "secur"
+
+
 # ---------------------------------------------------------------------------------------------
 # the glossary
 
@@ -226,6 +237,16 @@ DOCS = [
         "sq",
         ["Kryerja e vlerësimit të riskut për infrastrukturën kritike të informacionit."],
     ),
+    (
+        "code-hr",
+        "law",
+        "HR",
+        "en",
+        [
+            "Computer sabotage is punished under the Criminal Code with up to five years.",
+            "Theft of a vehicle is punished under the Criminal Code.",
+        ],
+    ),
 ]
 
 
@@ -346,3 +367,89 @@ def test_rerank_weighs_what_is_asked_beside_the_name() -> None:
     assert "retention" in words[1] and "Budapest" not in words[1]
     # one content word is too weak a test on its own
     assert len(_coverage_words(analyse("What is the role of Kosovo's RCC?"), s)) == 1
+
+
+def test_english_synonyms_are_phrases_or_stand_for_one() -> None:
+    q = analyse("Is online grooming a crime?")
+    # another name of the concept asked about, written as a phrase
+    assert "solicit* of children" in q.synonyms
+    # a form of a word the question holds is no synonym ("crimes" for "crime")
+    assert not any(s.startswith("crim") for s in q.synonyms)
+    # a one-word name beside a one-word name is a looser neighbour kept for translation
+    assert "safety" not in analyse("Who is responsible for security?").synonyms
+    assert "establish*" in analyse("Where will the centre be set up?").synonyms
+    # a regional question has none (its English reading is its translation)
+    assert analyse("Šta kaže zakon o informacionoj bezbednosti?").synonyms == ()
+
+
+def test_synonyms_add_to_the_own_words_score(small: Index) -> None:
+    from dataclasses import replace
+
+    from wbpolicy.search.lexical import lexical_search
+    from wbpolicy.settings import SearchSettings
+
+    s = SearchSettings()
+    q = analyse("How is data interference punished?")
+    assert "computer sabotage" in q.synonyms
+    text = dict(small.store.conn.execute("SELECT id, text FROM passages").fetchall())
+    plain = lexical_search(small.reader, replace(q, synonyms=()), 10, None, s)
+    ranked = lexical_search(small.reader, q, 10, None, s)
+    # both passages hold "punished"; the one naming the offence by its other name comes first
+    assert {text[p].split()[0] for p, _ in plain[:2]} == {"Computer", "Theft"}
+    assert text[ranked[0][0]].startswith("Computer sabotage")
+    assert ranked[0][1] > dict(plain)[ranked[0][0]]
+    # the other passage keeps its own score exactly
+    theft = next(p for p, _ in plain if text[p].startswith("Theft"))
+    assert dict(ranked)[theft] == pytest.approx(dict(plain)[theft])
+    assert lexical_search(small.reader, q, 10, None, replace(s, synonym_weight=0.0)) == plain
+
+
+def test_glossary_maps_core_cybercrime_offences() -> None:
+    fraud = _concept("computer fraud")
+    forms = {f for _, f in fraud.forms}
+    assert "mashtrim*" in forms
+    assert any(form_in(f, fold(to_cyrillic("računarska prevara"))) for f in forms)
+    q = analyse("Does Croatia criminalise computer fraud?")
+    assert any("prijevar*" in g for g in q.translations)
+    racism = _concept("racism")
+    assert any(form_in(f, fold("ksenofobije")) for _, f in racism.forms)
+
+
+def _scan(form: str, toks: list[str]) -> bool:
+    """form_in_tokens as a plain scan of every position (the reference)."""
+    from wbpolicy.query.expand import form_words
+
+    def at(parts: tuple[str, ...], star: bool, i: int) -> bool:
+        if i + len(parts) > len(toks):
+            return False
+        return all(
+            toks[i + j].startswith(p) if (j == len(parts) - 1 and star) else toks[i + j] == p
+            for j, p in enumerate(parts)
+        )
+
+    words = form_words(form)
+    return bool(words) and all(
+        any(at(parts, star, i) for i in range(len(toks))) for parts, star in words
+    )
+
+
+def test_indexed_form_lookup_agrees_with_a_scan() -> None:
+    import random
+
+    from wbpolicy.query.expand import Tokens, form_in_tokens
+
+    rnd = random.Random(7)
+    vocab = ["ab", "abc", "b", "bc", "c", "ca", "abd", "x", "kritičn", "kriticne"]
+    held = 0
+    for _ in range(5_000):
+        toks = [rnd.choice(vocab) for _ in range(rnd.randint(0, 8))]
+        form = " ".join(
+            "-".join(rnd.choice(vocab) for _ in range(rnd.randint(1, 2)))
+            + ("*" if rnd.random() < 0.5 else "")
+            for _ in range(rnd.randint(1, 2))
+        )
+        want = _scan(form, toks)
+        assert form_in_tokens(form, toks) is want
+        assert form_in_tokens(form, Tokens(toks)) is want
+        held += want
+    assert 500 < held < 4_500  # both answers are common

@@ -240,3 +240,109 @@ def test_off_focus_state_documents_step_back(tiny: Index, monkeypatch: pytest.Mo
     # a query naming a country is handled by the country boost, not by the focus prior
     named = dict(R.rerank_head(tiny.reader, head, analyse("Serbia information security law"), s))
     assert named[rows["law-rs"]] > named[rows["strategy-me"]]
+
+
+def _bonus_row(text: str, kind: str = "body") -> dict[str, object]:
+    return {"kind": kind, "text": text, "country": None, "cited_url": 0, "is_toc": 0}
+
+
+def test_a_fragment_steps_back() -> None:
+    from wbpolicy.search.rerank import _passage_bonus
+
+    s = SearchSettings(coverage_weight=0.0)
+    q = analyse("information security law")
+    sentence = "The law on information security names the office that enforces it."
+    assert _passage_bonus(_bonus_row(sentence), q, s) == 0.0
+    # a heading or a list number left alone answers nothing, whatever words it holds
+    for fragment in ("Information Security Law", "1.", "Law on information security"):
+        assert _passage_bonus(_bonus_row(fragment), q, s) == pytest.approx(-s.fragment_penalty)
+
+
+def test_document_years_from_year_and_title_period() -> None:
+    from wbpolicy.search.rerank import document_years
+
+    assert document_years(2016, "National Cyber Security Strategy 2016-2021") == set(
+        range(2016, 2022)
+    )
+    assert document_years(2011, "The UK Cyber Security Strategy (November 2011)") == {2011}
+    assert document_years(None, "Strategy until 2020") == {2020}
+    assert document_years(None, "Law on Information Security") == set()
+
+
+def test_a_year_named_with_a_kind_prefers_that_document(tiny: Index) -> None:
+    from wbpolicy.search.rerank import year_bonus
+
+    s = SearchSettings()
+    conn = tiny.store.conn
+    first = dict(
+        conn.execute(
+            "SELECT d.doc_id, MIN(p.id) FROM passages p JOIN documents d ON d.id = p.doc_pk "
+            "GROUP BY d.doc_id"
+        ).fetchall()
+    )
+    ids = [first["strategy-me"], first["law-rs"], first["report"]]
+    out = year_bonus(tiny.reader, ids, analyse("cyber threats in the 2013 strategy"), s)
+    assert out == {first["strategy-me"]: s.year_boost}
+    # a year without a document kind dates an event: no document is preferred for it
+    assert year_bonus(tiny.reader, ids, analyse("cyber threats in 2013"), s) == {}
+
+
+def test_a_question_asking_when_prefers_a_dated_passage() -> None:
+    from wbpolicy.query.expand import wants
+    from wbpolicy.search.rerank import _passage_bonus, has_date
+
+    assert "date" in wants("When does the new agency start work?")
+    assert "date" in wants("By when should the operators report?")
+    assert "date" in wants("On what date was the law adopted?")
+    assert "date" in wants("Where and when was the declaration signed?")
+    assert "date" not in wants("What happens to an operator that does not report an incident?")
+    assert has_date("The law was adopted on 3.3.2010.") and has_date("adopted in 2019")
+    assert not has_date("Article 12 applies to 350 operators.")
+    s = SearchSettings(coverage_weight=0.0)
+    q = analyse("When was the agency set up?")
+    dated = _passage_bonus(
+        _bonus_row("The agency was set up in March 2015 by the government."), q, s
+    )
+    undated = _passage_bonus(
+        _bonus_row("The agency was set up by the government of the day."), q, s
+    )
+    assert dated == pytest.approx(undated + s.date_boost)
+
+
+def test_a_year_prefers_only_a_document_of_the_kind_named(tiny: Index) -> None:
+    from wbpolicy.search.rerank import year_bonus
+
+    s = SearchSettings()
+    first = dict(
+        tiny.store.conn.execute(
+            "SELECT d.doc_id, MIN(p.id) FROM passages p JOIN documents d ON d.id = p.doc_pk "
+            "GROUP BY d.doc_id"
+        ).fetchall()
+    )
+    ids = [first["law-rs"], first["report"]]  # both of 2016
+    out = year_bonus(tiny.reader, ids, analyse("information security in the 2016 law"), s)
+    assert out == {first["law-rs"]: s.year_boost}
+
+
+def test_content_words_of_a_query_naming_a_body_add_to_its_score(tiny: Index) -> None:
+    from dataclasses import replace
+
+    from wbpolicy.search.lexical import lexical_search
+
+    s = SearchSettings()
+    q = analyse("How does KOS-CERT work with the regulator and citizens?")
+    assert q.orgs and len(q.content_terms) >= 2
+    text = dict(tiny.store.conn.execute("SELECT id, text FROM passages").fetchall())
+    plain = dict(lexical_search(tiny.reader, q, 50, None, replace(s, content_weight=0.0)))
+    ranked = dict(lexical_search(tiny.reader, q, 50, None, s))
+    assert set(plain) <= set(ranked)
+    for pid, v in plain.items():
+        held = any(w in text[pid].lower() for w in ("work", "regulator", "citizen"))
+        # a passage holding what is asked about the body gains; any other keeps its score
+        assert (ranked[pid] > v) if held else (ranked[pid] == pytest.approx(v)), text[pid]
+    # a query naming no body is searched by its own words alone
+    bare = analyse("regulator and citizens of the region")
+    assert not (bare.orgs or bare.instruments)
+    assert lexical_search(tiny.reader, bare, 50, None, s) == lexical_search(
+        tiny.reader, bare, 50, None, replace(s, content_weight=0.0)
+    )

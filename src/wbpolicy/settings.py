@@ -337,6 +337,19 @@ class SearchSettings:
     coverage_content_min_terms: int = 2
     # when a query names no country, single states outside the focus region step back this much
     off_focus_penalty: float = 0.1
+    # a passage of fewer words than this (a heading, a title, a "1." left by a list) answers
+    # nothing: it steps back this much
+    fragment_min_words: int = 6
+    fragment_penalty: float = 0.15
+    # a passage of more words than this (a preamble of one long sentence, which the chunker does
+    # not cut: about three times ChunkSettings.max_tokens) matches many words of any query across
+    # unrelated clauses: its BM25 overrates it
+    long_passage_words: int = 600
+    long_passage_penalty: float = 0.2
+    # bonus for a passage of a document of the year a query names beside a document kind
+    year_boost: float = 0.1
+    # bonus for a passage holding a date or a year, when the query asks when
+    date_boost: float = 0.05
     # only the head of the fused list is reranked
     boost_depth: int = 60
     # query expansion: alias expansions and topic terms added to the lexical query
@@ -350,6 +363,12 @@ class SearchSettings:
     # into every language, and rarely after a regional document), the second
     translation_weight: float = 0.9
     translation_weight_general: float = 0.5
+    # the query's concepts by their other English names (glossary.yaml en): the best passage of
+    # those alone adds this share of the best own-words score to its own (search/lexical.py)
+    synonym_weight: float = 0.3
+    # a query naming an organisation or instrument: the BM25 of its content words alone (names,
+    # kinds, topic words left out) adds this share of the best own-words score
+    content_weight: float = 0.3
     # a text is read as regional (Serbian, Croatian, Bosnian, Albanian, French, Dutch) when its
     # regional words (function words, regional letters, glossary-only words; a word fitting two
     # languages counts half for each) reach this and outnumber its English function words

@@ -198,19 +198,10 @@ class Knowledge:
 
         folded = fold(text)
         found: list[tuple[int, str]] = []
-
-        def look(name: str, country: str) -> None:
-            m = re.search(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)", folded)
+        for pattern, country in _country_patterns(self):
+            m = pattern.search(folded)
             if m:
                 found.append((m.start(), country))
-
-        for entry in self.gazetteer.by_label("COUNTRY"):
-            for name in (entry.name, *entry.aliases, *entry.demonyms):
-                # short acronyms ("KOS", "BIH") only as the tagger reads them, never inside words
-                if len(name) >= 4:
-                    look(name, entry.id)
-        for city, country in self.region.capitals.items():
-            look(city, country)
         return list(dict.fromkeys(c for _, c in sorted(found)))
 
     def home_country(self, entity_id: str) -> str | None:
@@ -473,3 +464,26 @@ __all__ = [
     "load_kinds",
     "load_region",
 ]
+
+
+def _country_patterns(k: Knowledge) -> list[tuple[re.Pattern[str], str]]:
+    """Every country's name, alias, demonym (short acronyms such as "KOS" or "BIH" only as the
+    tagger reads them, never inside words) and capital as a compiled whole-word pattern over
+    folded text, in gazetteer order: compiled once per knowledge object (some 600 patterns, more
+    than the ``re`` module's cache holds, so compiling them per question cost ~10 ms)."""
+    from wbpolicy.text import fold
+
+    cached = k.__dict__.get("_country_patterns")
+    if cached is None:
+        names: list[tuple[str, str]] = []
+        for entry in k.gazetteer.by_label("COUNTRY"):
+            for name in (entry.name, *entry.aliases, *entry.demonyms):
+                if len(name) >= 4:
+                    names.append((name, entry.id))
+        names += list(k.region.capitals.items())
+        cached = [
+            (re.compile(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)"), country)
+            for name, country in names
+        ]
+        object.__setattr__(k, "_country_patterns", cached)  # a frozen dataclass
+    return cached  # type: ignore[no-any-return]

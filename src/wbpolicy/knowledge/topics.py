@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -78,11 +79,16 @@ class Topic:
         }
 
 
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _spans(pattern: str, text: str) -> list[tuple[int, int]]:
     folded, origin = fold_with_map(text)
     return [
         (origin[m.start()], origin[m.end() - 1] + 1)
-        for m in re.compile(pattern).finditer(folded)
+        for m in _compiled(pattern).finditer(folded)
         if m.end() > m.start()
     ]
 

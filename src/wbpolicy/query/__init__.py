@@ -77,6 +77,9 @@ class Query:
     # languages of the countries an English query names; English for a regional one): texts
     # a dense retriever may embed beside ``dense_text`` to reach passages in those languages
     dense_translations: tuple[str, ...] = ()
+    # an English text's concepts by their other English names (glossary.yaml en): lexical
+    # search adds them at a lower weight (SearchSettings.synonym_weight)
+    synonyms: tuple[str, ...] = ()
 
     @property
     def country_set(self) -> tuple[str, ...]:
@@ -185,6 +188,7 @@ def analyse(text: str, settings: SearchSettings | None = None) -> Query:
         term_forms=tr.term_forms,
         concepts=tr.concepts,
         dense_translations=tuple(tr.rendering.values()),
+        synonyms=tr.synonyms,
     )
 
 

@@ -5,9 +5,11 @@ regional question's English reading), Serbian words in both scripts."""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -25,15 +27,25 @@ _WANTS_URL = re.compile(
     re.IGNORECASE,
 )
 _WANTS_TABLE = re.compile(r"\btable\s*\d+\b|\btables?\b|\bmatrix\b", re.IGNORECASE)
+# a question asking for a time: its answer holds a date or a year
+_WANTS_DATE = re.compile(
+    r"^\W*(?:when|kada|kad|kur|quand|wanneer|када)\b|\b(?:by|since|until|till|do|od|deri|"
+    r"que)\s+(?:when|kada|kad|kur|quand)\b|\b(?:what|which)\s+(?:date|day|year|month)\b|"
+    r"\b(?:kojeg|kog|kojega|kojem)\s+(?:datuma|dana|godine)\b|\band\s+when\b",
+    re.IGNORECASE,
+)
 
 
 def wants(text: str) -> tuple[str, ...]:
-    """Passage kinds the query asks for: "footnote" (where something is published), "table"."""
+    """Passage kinds the query asks for: "footnote" (where something is published), "table",
+    and "date" (a question asking when: its answer holds a date)."""
     out = []
     if _WANTS_URL.search(text):
         out.append("footnote")
     if _WANTS_TABLE.search(text):
         out.append("table")
+    if _WANTS_DATE.search(text):
+        out.append("date")
     return tuple(out)
 
 
@@ -241,12 +253,49 @@ def _word_at(parts: tuple[str, ...], star: bool, toks: Sequence[str], i: int) ->
     return True
 
 
-def form_in_tokens(form: str, toks: Sequence[str]) -> bool:
-    """Whether folded word tokens contain every word of a rendered form."""
+class Tokens:
+    """A text's folded word tokens, indexed for :func:`form_in_tokens`: where each token stands,
+    and the distinct tokens sorted (a prefix is a range of them).  Built once per passage, it
+    answers each form in a few lookups instead of a scan of every token (a rerank checks dozens
+    of forms against each of 60 passages)."""
+
+    __slots__ = ("at", "toks", "vocab")
+
+    def __init__(self, toks: Sequence[str]) -> None:
+        self.toks = toks
+        at: dict[str, list[int]] = {}
+        for i, t in enumerate(toks):
+            at.setdefault(t, []).append(i)
+        self.at = at
+        self.vocab = sorted(at)
+
+    def starts(self, first: str, prefix: bool) -> Iterator[int]:
+        """The positions of tokens equal to ``first`` (or starting with it)."""
+        if not prefix:
+            yield from self.at.get(first, ())
+            return
+        lo = bisect.bisect_left(self.vocab, first)
+        for tok in itertools.islice(self.vocab, lo, None):
+            if not tok.startswith(first):
+                return
+            yield from self.at[tok]
+
+
+def form_in_tokens(form: str, toks: Sequence[str] | Tokens) -> bool:
+    """Whether folded word tokens contain every word of a rendered form (a word of several
+    parts, "public-private", as consecutive tokens; a starred last part as a prefix)."""
     words = form_words(form)
-    return bool(words) and all(
-        any(_word_at(parts, star, toks, i) for i in range(len(toks))) for parts, star in words
-    )
+    if not words:
+        return False
+    index = toks if isinstance(toks, Tokens) else Tokens(toks)
+    for parts, star in words:
+        single = len(parts) == 1
+        if not any(
+            single or _word_at(parts, star, index.toks, i)
+            for i in index.starts(parts[0], star and single)
+        ):
+            return False
+    return True
 
 
 @lru_cache(maxsize=4096)
@@ -288,6 +337,8 @@ class Translation:
     concepts: tuple[str, ...] = ()  # the first English name of each concept named
     # an English text's concepts in each language of the countries it names, as plain words
     rendering: dict[str, str] = field(default_factory=dict)
+    # an English text's concepts by their other English names ("set up" -> "establish*")
+    synonyms: tuple[str, ...] = ()
 
 
 def text_language(text: str, min_evidence: float = 1.5) -> str:
@@ -373,8 +424,8 @@ def _english_matches(text: str) -> list[int]:
 
 
 def _local_matches(text: str, langs: Sequence[str] | None, min_prefix: int = 0) -> list[int]:
-    toks = [fold(w) for w in _WORD.findall(text)]
-    first = {t[:3] for t in toks}
+    toks = Tokens([fold(w) for w in _WORD.findall(text)])
+    first = {t[:3] for t in toks.vocab}
     found: list[int] = []
     for i, c in enumerate(concepts()):
         for lang, form in c.forms:
@@ -447,11 +498,43 @@ def translate(
         term_forms=tuple(term_forms),
         concepts=tuple(table[i].en[0] for i in hits),
         rendering=_rendering([table[i] for i in hits], targets) if targets else {},
+        synonyms=_synonyms(text, [table[i] for i in hits]) if lang == "en" else (),
     )
     if lang != "en" and hits:
         english = " ".join(dict.fromkeys(table[i].en[0] for i in hits))
         out = replace(out, rendering={"en": english})
     return out
+
+
+_SYNONYM_HEAD = 3
+
+
+def _synonyms(text: str, cs: Sequence[Concept]) -> tuple[str, ...]:
+    """The other English names of the concepts a text names, rendered as forms, where the
+    text's name or the other name is a phrase ("set up" -> "establish*", "grooming" ->
+    "solicit* of children"): a one-word name beside another one-word name is mostly a looser
+    neighbour kept for translation ("security", "safety").  A name sharing a word's head
+    with the text is (or holds) a form of what the text says ("crimes", "centres"): left out
+    (measured: keeping a name that shares only some of its words adds noise)."""
+    words = _WORD.findall(fold(text))
+    keys = [english_key(w) for w in words]
+    heads = {w[:_SYNONYM_HEAD] for w in words}
+    out: list[str] = []
+    for c in cs:
+        said = [k for k in c.en_keys if k and _holds(keys, k)]
+        phrase_said = any(len(k) > 1 for k in said)
+        for name in c.en:
+            ws = _WORD.findall(fold(name))
+            if not ws or any(w[:_SYNONYM_HEAD] in heads for w in ws):
+                continue
+            if phrase_said or len(ws) > 1:
+                out.append(_english_form(name))
+    return tuple(dict.fromkeys(out))
+
+
+def _holds(keys: Sequence[str], k: tuple[str, ...]) -> bool:
+    n = len(k)
+    return any(tuple(keys[i : i + n]) == k for i in range(len(keys) - n + 1))
 
 
 def _rendering(cs: Sequence[Concept], targets: Sequence[str]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from wbpolicy.errors import WbpolicyError
 from wbpolicy.models import Filters, Hit
 from wbpolicy.query import Query, analyse
-from wbpolicy.search.dense import dense_search
+from wbpolicy.search.dense import dense_search, dense_texts, prefetch_vectors
 from wbpolicy.search.fusion import complete, fuse
 from wbpolicy.search.lexical import lexical_search
 from wbpolicy.search.rerank import rerank_head
@@ -105,13 +105,17 @@ def _rank(
 ) -> list[tuple[int, float]]:
     if mode == "lexical":
         return lexical_search(index.reader, q, depth, allowed, s)
-    dense = dense_search(index, q, depth, allowed, translations=mode == "hybrid")
     if mode == "dense":
+        dense = dense_search(index, q, depth, allowed)
         # dense alone cannot tell an unmatched query: only the lower floor applies
         return dense if _relevant(index, dense, True, s, allowed is not None) else []
-    # the lexical list is read deeper once: the passages below the cut-off are the completion's
-    # lexical scores (an FTS query restricted to given rowids is far slower than this)
+    # hybrid: the query and its renderings are embedded on a worker thread while the lexical
+    # search runs; the lexical list is read deeper once: the passages below the cut-off are the
+    # completion's lexical scores (an FTS query restricted to given rowids is far slower)
+    embedded = prefetch_vectors(index, dense_texts(q, translations=True))
     lexical = lexical_search(index.reader, q, max(depth, s.complete_lex_depth), allowed, s)
+    embedded()
+    dense = dense_search(index, q, depth, allowed, translations=True)
     if not _relevant(index, dense, bool(lexical), s, allowed is not None):
         return []
     lexical, lexical_more = lexical[:depth], lexical[depth:]

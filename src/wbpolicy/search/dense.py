@@ -3,28 +3,79 @@ ranking (the allowed ids are handed to FAISS)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from wbpolicy.query import Query
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
 
     from wbpolicy.index import Index
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def dense_texts(query: Query, translations: bool) -> list[str]:
+    """The texts a dense search embeds: the query, and with ``translations`` its renderings."""
+    texts = [query.dense_text or query.text]
+    if translations:
+        texts += list(query.dense_translations)
+    return list(dict.fromkeys(texts))
+
+
+def prefetch_vectors(index: Index, texts: Sequence[str]) -> Callable[[], None]:
+    """Start embedding the ``texts`` not cached yet on a worker thread (the model runs outside
+    the GIL) while the caller does other work (hybrid search: the lexical query); the returned
+    call waits and caches them, so ``query_vector`` finds them.  The vectors are those
+    ``query_vector`` would compute, one text per call."""
+    missing = [t for t in dict.fromkeys(texts) if t not in index.query_vectors]
+    if not missing:
+        return lambda: None
+    embedder = index.embedder  # loaded here: a lazy load is not for two threads at once
+
+    def embed_all() -> list[Any]:
+        return [embedder.embed([t], kind="query") for t in missing]
+
+    future = _pool().submit(embed_all)
+
+    def finish() -> None:
+        for text, vec in zip(missing, future.result(), strict=True):
+            _remember(index, text, vec)
+
+    return finish
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wbpolicy-embed")
+        return _POOL
+
+
+def _remember(index: Index, text: str, vec: Any) -> np.ndarray:
+    import numpy as np
+
+    cached = np.asarray(vec, dtype="float32").reshape(1, -1)[0]
+    if len(index.query_vectors) > 64:
+        index.query_vectors.clear()
+    index.query_vectors[text] = cached
+    return cached
 
 
 def query_vector(index: Index, text: str) -> np.ndarray:
     """The query embedding; the index keeps the last one, so score completion (and ``ask``,
     which searches one question several times) embeds a text once."""
-    import numpy as np
-
     cached = index.query_vectors.get(text)
     if cached is None:
-        vec = index.embedder.embed([text], kind="query")
-        cached = np.asarray(vec, dtype="float32").reshape(1, -1)[0]
-        if len(index.query_vectors) > 64:
-            index.query_vectors.clear()
-        index.query_vectors[text] = cached
+        cached = _remember(index, text, index.embedder.embed([text], kind="query"))
     return cached
 
 
@@ -43,9 +94,7 @@ def dense_search(
     allowed_arr = None
     if allowed is not None:
         allowed_arr = np.fromiter(sorted(allowed), dtype="int64", count=len(allowed))
-    texts = [query.dense_text or query.text]
-    if translations:
-        texts += list(query.dense_translations)
+    texts = dense_texts(query, translations)
     best: dict[int, float] = {}
     for text in texts:
         for pid, score in index.vectors.search(query_vector(index, text), k, allowed_arr):

@@ -3,7 +3,10 @@
 Besides the query's own words, the expression carries its translations (one OR group per
 glossary concept the query names: its forms in the corpus's other languages, a many-word form as
 an FTS5 NEAR group), and a Serbian word in its other script: FTS5's unicode61 tokenizer keeps the
-scripts apart, so "bezbednost" and "безбедност" are different tokens to it."""
+scripts apart, so "bezbednost" and "безбедност" are different tokens to it.  Two further readings
+add to the own words' score (scaled, never lowering a passage): the query's concepts by their
+other English names ("set up" -> "establish*"), and, for a query naming a body or instrument, its
+content words alone."""
 
 from __future__ import annotations
 
@@ -82,26 +85,69 @@ def fts_expression(
     return " OR ".join(parts) if parts else None
 
 
+def _add_scaled(
+    own: list[tuple[int, float]], extra: list[tuple[int, float]], weight: float, k: int
+) -> list[tuple[int, float]]:
+    """``own`` plus ``extra`` scaled so that its best passage adds ``weight`` x the best own
+    score: a second reading of the query raises the passages it finds, never lowers another."""
+    if not extra or not own:
+        return own
+    scale = weight * own[0][1] / (extra[0][1] or 1.0)
+    scores = dict(own)
+    for pid, v in extra:
+        scores[pid] = scores.get(pid, 0.0) + scale * v
+    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]
+
+
+def _synonym_expression(query: Query, settings: SearchSettings) -> str | None:
+    """The query's English synonyms as one expression (``SearchSettings.synonym_weight``): a
+    passage holding both the query's words and another name of what it asks ranks first."""
+    if not query.synonyms or settings.synonym_weight <= 0:
+        return None
+    return fts_expression((), (), [query.synonyms], query.language, settings.glossary_near)
+
+
+def _content_expression(query: Query, settings: SearchSettings) -> str | None:
+    """For a query naming an organisation or instrument, its content words alone
+    (``SearchSettings.content_weight``; at least two of them): in the documents of a named
+    convention or body every passage repeats its name ("this Protocol", "the Convention"), so
+    the name's words rank the passages that say it most, not those holding what is asked about
+    it."""
+    content = query.content_terms
+    if settings.content_weight <= 0 or not (query.orgs or query.instruments) or len(content) < 2:
+        return None
+    return fts_expression(content, (), language=query.language)
+
+
 def lexical_search(
     reader: Reader, query: Query, k: int, allowed: set[int] | None, settings: SearchSettings
 ) -> list[tuple[int, float]]:
-    """BM25 of the query's own words; with translations, also the BM25 of those alone, scaled so
-    that its best passage scores ``SearchSettings.translation_weight`` (an English query naming
-    no country with regional documents: ``translation_weight_general``) x the best of the own
+    """BM25 of the query's own words, raised by that of its synonyms and content words
+    (:func:`_add_scaled`); with translations, also the BM25 of those alone, scaled so that its
+    best passage scores ``SearchSettings.translation_weight`` (an English query naming no
+    country with regional documents: ``translation_weight_general``) x the best of the own
     words, and each passage keeps the better of its two scores.  A word of the corpus's few
     regional documents is rare, so its raw BM25 weight would drown the query's own words: scaled,
     a passage in another language competes with the query's own-language passages on equal
     terms and never changes their scores."""
-    expr = fts_expression(query.terms, query.phrases, language=query.language)
-    own = reader.fts(expr, k, allowed, settings.bm25_weights) if expr else []
     weight = settings.translation_weight
     if query.language == "en" and search_languages(query.countries) is None:
         weight = settings.translation_weight_general
-    if not query.translations or weight <= 0:
-        return own
-    near = settings.glossary_near
-    texpr = fts_expression((), (), query.translations, query.language, near)
-    translated = reader.fts(texpr, k, allowed, settings.bm25_weights) if texpr else []
+    texpr = None
+    if query.translations and weight > 0:
+        near = settings.glossary_near
+        texpr = fts_expression((), (), query.translations, query.language, near)
+    exprs = [
+        fts_expression(query.terms, query.phrases, language=query.language),
+        _synonym_expression(query, settings),
+        _content_expression(query, settings),
+        texpr,
+    ]
+    own, synonyms, content, translated = (
+        reader.fts(e, k, allowed, settings.bm25_weights) if e else [] for e in exprs
+    )
+    own = _add_scaled(own, synonyms, settings.synonym_weight, k)
+    own = _add_scaled(own, content, settings.content_weight, k)
     if not translated:
         return own
     top_own = own[0][1] if own else translated[0][1]

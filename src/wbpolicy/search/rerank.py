@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 
 from wbpolicy.index.reader import Reader
 from wbpolicy.knowledge import knowledge
 from wbpolicy.query import Query
-from wbpolicy.query.expand import form_in_tokens
+from wbpolicy.query.expand import Tokens, form_in_tokens
 from wbpolicy.settings import SearchSettings
 from wbpolicy.text import TOKEN, fold, match_prefix
 
@@ -23,6 +24,8 @@ def rerank_head(reader: Reader, scored: Ranked, query: Query, s: SearchSettings)
         return scored
     ids = [pid for pid, _ in head]
     bonus = country_bonus(reader, ids, query.country_set, s)
+    for pid, b in year_bonus(reader, ids, query, s).items():
+        bonus[pid] = bonus.get(pid, 0.0) + b
     words = _coverage_words(query, s) if s.coverage_weight else ()
     units = [(term_patterns(w), [query.forms_of(t) for t in w]) for w in words]
     for row in reader.rerank_rows(ids):
@@ -53,6 +56,11 @@ def _passage_bonus(
         b -= s.off_focus_penalty
     if units:
         b += s.coverage_weight * sum(coverage(text, p, f) for p, f in units) / len(units)
+    n_words = len(TOKEN.findall(text))
+    if n_words < s.fragment_min_words:
+        b -= s.fragment_penalty
+    elif n_words > s.long_passage_words:
+        b -= s.long_passage_penalty
     has_url = row["cited_url"] or "http" in text or "www." in text
     if "footnote" in query.wants and (kind == "footnote" or has_url):
         b += s.kind_boost
@@ -60,9 +68,22 @@ def _passage_bonus(
         b -= s.footnote_penalty
     if "table" in query.wants and kind == "table":
         b += s.kind_boost
+    if "date" in query.wants and has_date(text):
+        b += s.date_boost
     if row["is_toc"]:
         b -= s.toc_penalty
     return b
+
+
+# a year (1950-2039), or a day and month in figures ("3.3.2010", "03/03/2010")
+_DATE = re.compile(
+    r"(?<![\d.])(?:19[5-9]\d|20[0-3]\d)(?!\d)|\b\d{1,2}[./]\s?\d{1,2}[./]\s?\d{2,4}\b"
+)
+
+
+def has_date(text: str) -> bool:
+    """Whether a passage holds a date or a year (what a question asking "when" wants)."""
+    return _DATE.search(text) is not None
 
 
 def _coverage_words(query: Query, s: SearchSettings) -> tuple[tuple[str, ...], ...]:
@@ -87,8 +108,8 @@ def coverage(
     language of the country asked about is not judged by English words it cannot contain."""
     if not patterns:
         return 0.0
-    folded = fold(text)
-    toks: list[str] | None = None
+    folded = _fold_text(text)
+    toks: Tokens | None = None
     held = 0
     for i, r in enumerate(patterns):
         if r.search(folded):
@@ -96,13 +117,55 @@ def coverage(
             continue
         alts = forms[i] if i < len(forms) else ()
         if alts:
-            toks = toks if toks is not None else [fold(t) for t in TOKEN.findall(text)]
+            toks = toks if toks is not None else _tokens(text)
             held += any(form_in_tokens(f, toks) for f in alts)
     return held / len(patterns)
 
 
+# a rerank folds the same 60 passages for each of its word lists, and the same passages come
+# back query after query: kept folded, and tokenised (the tokens are read, never changed)
+_fold_text = lru_cache(maxsize=1024)(fold)
+_fold_token = lru_cache(maxsize=65_536)(fold)
+
+
+@lru_cache(maxsize=1024)
+def _tokens(text: str) -> Tokens:
+    return Tokens([_fold_token(t) for t in TOKEN.findall(text)])
+
+
 def term_patterns(terms: Sequence[str]) -> list[re.Pattern[str]]:
     return [re.compile(r"(?<!\w)" + re.escape(match_prefix(t))) for t in terms]
+
+
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-\u2013/]\s*((?:19|20)\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def document_years(year: int | None, title: str) -> set[int]:
+    """The years a document is of: its own, the years its title names, and every year of a
+    period its title names ("Strategy 2016-2021")."""
+    out = {int(y) for y in _YEAR.findall(title)}
+    for a, b in _YEAR_RANGE.findall(title):
+        if int(a) <= int(b) <= int(a) + 20:
+            out.update(range(int(a), int(b) + 1))
+    if year:
+        out.add(int(year))
+    return out
+
+
+def year_bonus(reader: Reader, ids: list[int], query: Query, s: SearchSettings) -> dict[int, float]:
+    """A bonus for passages of a document of the kind and year a query names ("the UK's 2011
+    strategy", "the 2025 law"): the year says which document is meant.  A year named without a
+    kind dates an event, which any document may report."""
+    if not (query.years and query.kinds and s.year_boost and ids):
+        return {}
+    wanted = set(query.years)
+    hits = reader.hits([(pid, 0.0) for pid in ids], len(ids))
+    return {
+        h.passage_id: s.year_boost
+        for h in hits
+        if h.doc_kind in query.kinds and wanted & document_years(h.doc_year, h.title or "")
+    }
 
 
 def country_bonus(

@@ -36,6 +36,7 @@ STOPWORDS = frozenset(
 # Suffixes stripped to reach a word's stem: the first that leaves at least _MIN_STEM letters.
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ities", "ity", "ies", "ing", "ed", "es", "s")
 _MIN_STEM = 4
+_IFY = ("ific", "ify", "ifi")
 # a longer stem is cut further to the prefix its derivations share ("creation" ~ "create")
 _LONG = 7
 
@@ -142,11 +143,17 @@ def tokens(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """The word folded, less its inflectional or derivational suffix: "attacks" -> "attack",
-    "cooperation" -> "cooper", "adopted" -> "adopt"."""
+    "cooperation" -> "cooper", "adopted" -> "adopt", "ratification" and "ratifying" ->
+    "ratif"."""
     t = fold(word)
     for suf in _SUFFIXES:
         if t.endswith(suf) and len(t) - len(suf) >= _MIN_STEM:
-            return t[: -len(suf)]
+            t = t[: -len(suf)]
+            break
+    # the -ify verbs and their derivations share "-if": ratify, ratified, ratifying, ratification
+    for end in _IFY:
+        if t.endswith(end) and len(t) - len(end) >= _MIN_STEM - 1:
+            return t[: -len(end)] + "if"
     return t
 
 
