@@ -286,7 +286,7 @@ class Index:
                     self.settings.index_dir, generation, self.settings.fulltext
                 )
             self.cache[key] = found
-        return self.cache[key]  # type: ignore[no-any-return]
+        return self.cache[key]
 
     def sync_fulltext(self) -> dict[str, Any]:
         """Bring the lexical engine in line with the collection's size: at or above

@@ -338,8 +338,8 @@ class FullText:
             terms = self._expand(field, words[0])
             return _any([Q.term_query(self._schema, field, t) for t in terms]) if terms else None
         if not p.prefix:
-            return Q.phrase_query(self._schema, field, words)
-        pattern = [re.escape(w) for w in words[:-1]] + [re.escape(words[-1]) + ".*"]
+            return Q.phrase_query(self._schema, field, list[Any](words))
+        pattern: list[Any] = [re.escape(w) for w in words[:-1]] + [re.escape(words[-1]) + ".*"]
         return Q.regex_phrase_query(self._schema, field, pattern)
 
     def _near(self, field: str, n: Near) -> Any | None:
@@ -357,9 +357,8 @@ class FullText:
         )
         if len(orders) > self.settings.near_orders_max:  # too many orders: all words, anywhere
             subs = [self._phrase(field, Phrase(t, pre)) for t, pre in words]
-            if any(q is None for q in subs):
-                return None
-            return Q.boolean_query([(tantivy.Occur.Must, q) for q in subs])
+            musts = [(tantivy.Occur.Must, q) for q in subs if q is not None]
+            return Q.boolean_query(musts) if len(musts) == len(subs) else None
         return _any(
             [
                 Q.regex_phrase_query(
@@ -381,9 +380,8 @@ class FullText:
             return self._near(field, node)
         subs = [self._node(field, part) for part in node.parts]
         if isinstance(node, All_):
-            if any(q is None for q in subs):
-                return None
-            return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in subs])
+            musts = [(tantivy.Occur.Must, q) for q in subs if q is not None]
+            return tantivy.Query.boolean_query(musts) if len(musts) == len(subs) else None
         subs = [q for q in subs if q is not None]
         return _any(subs) if subs else None
 

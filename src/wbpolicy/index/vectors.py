@@ -139,7 +139,8 @@ class VectorIndex:
                 self._train(mat)
             self._index.add_with_ids(mat, ids_)
         if self.kind == "ivf":
-            faiss.downcast_index(self._index.index).make_direct_map()
+            ivf: Any = faiss.downcast_index(self._index.index)
+            ivf.make_direct_map()
         return self
 
     def _train(self, mat: np.ndarray) -> None:
@@ -184,7 +185,7 @@ class VectorIndex:
             params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
             params.efSearch = self._ef(k, None if allowed is None else len(allowed))
         elif self.kind == "ivf":
-            params = faiss.SearchParametersIVF()  # type: ignore[attr-defined]
+            params = faiss.SearchParametersIVF()
             params.nprobe = self._nprobe(None if allowed is None else len(allowed))
         if allowed is not None:
             keep = allowed

@@ -486,4 +486,4 @@ def _country_patterns(k: Knowledge) -> list[tuple[re.Pattern[str], str]]:
             for name, country in names
         ]
         object.__setattr__(k, "_country_patterns", cached)  # a frozen dataclass
-    return cached  # type: ignore[no-any-return]
+    return cached
