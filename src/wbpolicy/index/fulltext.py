@@ -338,7 +338,8 @@ class FullText:
             terms = self._expand(field, words[0])
             return _any([Q.term_query(self._schema, field, t) for t in terms]) if terms else None
         if not p.prefix:
-            return Q.phrase_query(self._schema, field, list[Any](words))
+            phrase: list[Any] = list(words)
+            return Q.phrase_query(self._schema, field, phrase)
         pattern: list[Any] = [re.escape(w) for w in words[:-1]] + [re.escape(words[-1]) + ".*"]
         return Q.regex_phrase_query(self._schema, field, pattern)
 

@@ -3,8 +3,8 @@ ranking (the allowed ids are handed to FAISS)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from wbpolicy.query import Query
@@ -15,9 +15,6 @@ if TYPE_CHECKING:
     import numpy as np
 
     from wbpolicy.index import Index
-
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
 
 
 def dense_texts(query: Query, translations: bool) -> list[str]:
@@ -50,14 +47,11 @@ def prefetch_vectors(index: Index, texts: Sequence[str]) -> Callable[[], None]:
     return finish
 
 
+@lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
-            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wbpolicy-embed")
-        return _POOL
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="wbpolicy-embed")
 
 
 def _remember(index: Index, text: str, vec: Any) -> np.ndarray:
