@@ -4,6 +4,7 @@ evidence step accepting a glossary translation of a question's word."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -334,19 +335,19 @@ def test_english_passage_still_first_for_an_english_query(small: Index) -> None:
 
 
 def test_rerank_coverage_counts_a_word_in_its_translation() -> None:
-    from wbpolicy.search.rerank import coverage, term_patterns
+    from wbpolicy.search.rerank import coverage, coverage_words
 
     q = analyse("When will the Serbian registry start to publish reports?")
     assert "start" in q.content_terms and q.forms_of("start")
-    patterns = term_patterns(q.terms)
-    forms = [q.forms_of(w) for w in q.terms]
+    plain = coverage_words(q.terms)
+    words = coverage_words(q.terms, q)
     english = "The registry will start to publish reports next year."
     serbian = to_cyrillic("Registar počinje da objavljuje izveštaje.")
     unrelated = to_cyrillic("Ministarstvo donosi pravilnik.")
     # without its translations a Cyrillic passage holds none of the words
-    assert coverage(serbian, patterns) == 0.0
-    assert coverage(serbian, patterns, forms) > coverage(unrelated, patterns, forms)
-    assert coverage(english, patterns, forms) == coverage(english, patterns)
+    assert coverage(serbian, plain) == 0.0
+    assert coverage(serbian, words) > coverage(unrelated, words)
+    assert coverage(english, words) == coverage(english, plain)
 
 
 def test_online_alone_does_not_ask_for_a_url() -> None:
@@ -453,3 +454,45 @@ def test_indexed_form_lookup_agrees_with_a_scan() -> None:
         assert form_in_tokens(form, Tokens(toks)) is want
         held += want
     assert 500 < held < 4_500  # both answers are common
+
+
+def test_local_concept_lookup_agrees_with_a_scan_of_every_form() -> None:
+    """The regional forms are looked up by the first letters of the text's words; the concepts
+    found must be those a test of every form finds, in glossary order."""
+    import random
+
+    from wbpolicy.query.expand import (
+        Tokens,
+        _local_matches,
+        concepts,
+        form_in_tokens,
+        form_words,
+    )
+    from wbpolicy.text import fold
+
+    def scan(text: str, langs: tuple[str, ...] | None, min_prefix: int) -> list[int]:
+        toks = Tokens([fold(w) for w in re.findall(r"\w+", text)])
+        found = []
+        for i, c in enumerate(concepts()):
+            for lang, form in c.forms:
+                words = form_words(form)
+                if not words or (langs is not None and lang not in langs):
+                    continue
+                if min_prefix and any(not s or len(p[-1]) < min_prefix for p, s in words):
+                    continue
+                if form_in_tokens(form, toks):
+                    found.append(i)
+                    break
+        return found
+
+    rng = random.Random(11)
+    words = [
+        w.rstrip("*") + rng.choice(["", "a", "om", "ima"])
+        for c in concepts()
+        for _, form in c.forms
+        for w in form.split()
+    ]
+    for _ in range(150):
+        text = " ".join(rng.sample(words, 6))
+        for langs, min_prefix in ((None, 0), (("sr", "hr", "bs", "sq"), 5)):
+            assert _local_matches(text, langs, min_prefix) == scan(text, langs, min_prefix), text

@@ -166,6 +166,18 @@ def test_tantivy_finds_what_fts5_finds(index):
     assert np.mean(overlaps) >= 0.8, overlaps
 
 
+def test_readings_searched_side_by_side_answer_as_one_by_one(index):
+    """A query's readings go to Tantivy on several threads at once (``Reader.fts_many``): the
+    hits must be those of searching them one after another, an expression Tantivy cannot read
+    falling back to FTS5 and an empty reading finding nothing."""
+    exprs: list[str | None] = [*expressions(), None, '"unclosed']
+    for allowed in (None, set(range(1, 200, 3))):
+        together = index.reader.fts_many(exprs, 25, allowed, WEIGHTS)
+        apart = [index.reader.fts(e, 25, allowed, WEIGHTS) if e else [] for e in exprs]
+        assert together == apart
+        assert together[-2] == [] and sum(map(bool, together)) >= len(exprs) // 2
+
+
 def test_accents_scripts_prefixes_and_near(index):
     engine = index._full_text()
     texts = dict(index.reader.conn.execute("SELECT rowid, text FROM passages_fts"))

@@ -159,3 +159,37 @@ def test_cached_instance_and_package_data() -> None:
     assert "knowledge/data/gazetteer/*.yaml" in (REPO / "pyproject.toml").read_text(
         encoding="utf-8"
     )
+
+
+def test_countries_named_in_agrees_with_searching_every_name() -> None:
+    """Only the names whose first word a text holds are searched; the answer (countries in the
+    order they occur) must be that of searching every name."""
+    import random
+
+    from wbpolicy.knowledge import knowledge
+    from wbpolicy.text import fold
+
+    know = knowledge()
+    names = [
+        (name, e.id)
+        for e in know.gazetteer.by_label("COUNTRY")
+        for name in (e.name, *e.aliases, *e.demonyms)
+        if len(name) >= 4
+    ] + list(know.region.capitals.items())
+
+    def every_name(text: str) -> list[str]:
+        folded = fold(text)
+        found = []
+        for name, country in names:
+            m = re.search(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)", folded)
+            if m:
+                found.append((m.start(), country))
+        return list(dict.fromkeys(c for _, c in sorted(found)))
+
+    rng = random.Random(3)
+    pieces = [n for n, _ in names] + ["the", "strategy of", "-", "(", "Kosovo*", "ministry"]
+    texts = [" ".join(rng.sample(pieces, 5)) for _ in range(300)]
+    texts += ["Does Bosnia and Herzegovina's Republika Srpska have a CERT?", "Tirana and Skopje"]
+    for text in texts:
+        assert know.countries_named_in(text) == every_name(text), text
+    assert know.countries_named_in("Skopje, then Serbian law") == ["MK", "RS"]

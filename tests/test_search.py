@@ -346,3 +346,39 @@ def test_content_words_of_a_query_naming_a_body_add_to_its_score(tiny: Index) ->
     assert lexical_search(tiny.reader, bare, 50, None, s) == lexical_search(
         tiny.reader, bare, 50, None, replace(s, content_weight=0.0)
     )
+
+
+def test_coverage_reads_word_starts_as_the_patterns_did() -> None:
+    """Coverage finds a word's prefix at a word start by bisecting the passage's word runs; it
+    must agree with a plain pattern search over the folded text, prefixes with hyphens,
+    stars and slashes included."""
+    import random
+    import re
+
+    from wbpolicy.search.rerank import Word, coverage
+    from wbpolicy.text import fold, match_prefix
+
+    rng = random.Random(7)
+    vocab = [
+        "cooperation",
+        "Kosovo*",
+        "KOS-CERT",
+        "e-government",
+        "bezbjednošću",
+        "ID/2",
+        "безбедност",
+        "strategy",
+        "co-operation",
+        "kosovo",
+        "gov",
+        "x",
+    ]
+    for _ in range(500):
+        text = " ".join(rng.choice([*vocab, "-", "(", "the", "_a", "ko"]) for _ in range(12))
+        terms = rng.sample(vocab, 4)
+        words = [Word(match_prefix(t)) for t in terms]
+        expected = sum(
+            re.search(r"(?<!\w)" + re.escape(match_prefix(t)), fold(text)) is not None
+            for t in terms
+        ) / len(terms)
+        assert coverage(text, words) == expected, (text, terms)

@@ -69,3 +69,27 @@ def test_urls_lose_markdown_escapes_and_rejoin_across_lines() -> None:
     assert join_wrapped_lines(["see http://example.org/a", "and then more"]) == (
         "see http://example.org/a and then more"
     )
+
+
+def _fold_by_character(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60))
+def test_fold_drops_exactly_the_combining_characters(text: str) -> None:
+    from wbpolicy.text import fold
+
+    assert fold(text) == _fold_by_character(text)
+
+
+def test_fold_of_regional_text() -> None:
+    from wbpolicy.text import fold
+
+    for text in ("Bezbjednošću ÇËLËSI", "безбедност ИКТ", "Straße ﬁnance", "e\u0301\u0323"):
+        assert fold(text) == _fold_by_character(text)
+    assert fold("Zakon o informacionoj bezbjednosti, član 12") == (
+        "zakon o informacionoj bezbjednosti, clan 12"
+    )

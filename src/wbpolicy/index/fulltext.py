@@ -36,6 +36,7 @@ import shutil
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ from wbpolicy.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
     import sqlite3
+    from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
 
@@ -435,6 +437,26 @@ class FullText:
             return []
         return self._top(q, k, allowed)
 
+    def search_all(
+        self, exprs: Sequence[str], k: int, allowed: set[int] | None, weights: Sequence[float]
+    ) -> list[list[tuple[int, float]] | None]:
+        """:meth:`search` of each expression, side by side: Tantivy searches outside the GIL,
+        so the readings of one query (its own words, synonyms, content words, translations) run
+        on the machine's cores at once.  None for an expression it cannot read."""
+
+        def one(expr: str) -> list[tuple[int, float]] | None:
+            try:
+                return self.search(expr, k, allowed, weights)
+            except (QuerySyntaxError, ValueError) as exc:
+                log.warning("full-text query %r not read by Tantivy (%s)", expr, exc)
+                return None
+
+        if len(exprs) <= 1:
+            return [one(e) for e in exprs]
+        futures = [_pool().submit(one, e) for e in exprs[1:]]
+        first = one(exprs[0])  # this thread searches too
+        return [first, *(f.result() for f in futures)]
+
     def _within(self, q: Any, allowed: set[int]) -> Any:
         """``q`` restricted to ``allowed`` passages (a term set of their ids)."""
         import tantivy
@@ -472,6 +494,14 @@ class FullText:
         if q is None:
             return 0
         return int(self._searcher.search(q, limit=1, count=True).count)
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, min(4, (os.cpu_count() or 2) - 1))
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wbpolicy-fulltext")
 
 
 def _any(queries: list[Any]) -> Any:

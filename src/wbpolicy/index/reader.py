@@ -97,6 +97,27 @@ class Reader:
             return []
         return [(int(r[0]), float(r[1])) for r in rows]
 
+    def fts_many(
+        self,
+        exprs: Sequence[str | None],
+        k: int,
+        allowed: set[int] | None,
+        weights: tuple[float, float, float],
+    ) -> list[list[tuple[int, float]]]:
+        """:meth:`fts` of each expression ([] for None): a Tantivy index searches them side by
+        side (:meth:`FullText.search_all`), FTS5 one after another on this connection."""
+        todo = [e for e in exprs if e]
+        engine = self._engine()
+        found: dict[str, list[tuple[int, float]]] = {}
+        if engine is not None and len(todo) > 1:
+            for expr, hits in zip(todo, engine.search_all(todo, k, allowed, weights), strict=True):
+                if hits is not None:
+                    found[expr] = hits
+        for expr in todo:
+            if expr not in found:
+                found[expr] = self.fts(expr, k, allowed, weights)
+        return [found[e] if e else [] for e in exprs]
+
     def fts_count(self, expr: str) -> int | None:
         """How many passages match; None when FTS5 rejects the expression."""
         engine = self._engine()

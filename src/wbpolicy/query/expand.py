@@ -228,8 +228,11 @@ _FORM_SEP = r"[\s\-\u2010\u2011\u2013'’]*"
 _WORD = re.compile(r"\w+")
 
 
+FormWords = tuple[tuple[tuple[str, ...], bool], ...]  # (folded parts, prefix?) per word
+
+
 @lru_cache(maxsize=8192)
-def form_words(form: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
+def form_words(form: str) -> FormWords:
     """A rendered form's words: (folded parts, prefix?) each."""
     out = []
     for w in form.split():
@@ -423,23 +426,34 @@ def _english_matches(text: str) -> list[int]:
     return sorted(set(found), key=found.index)
 
 
-def _local_matches(text: str, langs: Sequence[str] | None, min_prefix: int = 0) -> list[int]:
-    toks = Tokens([fold(w) for w in _WORD.findall(text)])
-    first = {t[:3] for t in toks.vocab}
-    found: list[int] = []
+@lru_cache(maxsize=1)
+def _forms_by_start() -> dict[str, list[tuple[int, str, str, FormWords]]]:
+    """Every concept's regional forms, filed under the first three letters of their first word:
+    a text is tested only against the forms its words could begin."""
+    table: dict[str, list[tuple[int, str, str, FormWords]]] = {}
     for i, c in enumerate(concepts()):
         for lang, form in c.forms:
-            if langs is not None and lang not in langs:
-                continue
             words = form_words(form)
-            if not words or words[0][0][0][:3] not in first:
+            if words:
+                table.setdefault(words[0][0][0][:3], []).append((i, lang, form, words))
+    return table
+
+
+def _local_matches(text: str, langs: Sequence[str] | None, min_prefix: int = 0) -> list[int]:
+    """The concepts (glossary order) one of whose forms in ``langs`` (None: any) the text holds;
+    with ``min_prefix``, only forms whose every word is a prefix of at least that length."""
+    toks = Tokens([fold(w) for w in _WORD.findall(text)])
+    table = _forms_by_start()
+    found: set[int] = set()
+    for start in {t[:3] for t in toks.vocab}:
+        for i, lang, form, words in table.get(start, ()):
+            if i in found or (langs is not None and lang not in langs):
                 continue
             if min_prefix and any(not star or len(p[-1]) < min_prefix for p, star in words):
                 continue
             if form_in_tokens(form, toks):
-                found.append(i)
-                break
-    return found
+                found.add(i)
+    return sorted(found)
 
 
 def search_languages(countries: Sequence[str]) -> tuple[str, ...] | None:
@@ -557,7 +571,8 @@ def _rendering(cs: Sequence[Concept], targets: Sequence[str]) -> dict[str, str]:
     return {k: " ".join(dict.fromkeys(v)) for k, v in out.items()}
 
 
-def _group(c: Concept, lang: str, targets: Sequence[str] | None = None) -> tuple[str, ...]:
+@lru_cache(maxsize=4096)  # the glossary is loaded once: a concept's group is a constant
+def _group(c: Concept, lang: str, targets: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """What lexical search adds for a concept: an English question gets its forms in the target
     languages, less those that would match its English names (English passages must not score
     twice; "strateg*"); a regional word that is also English ("incident*") is spelt out in its
@@ -580,6 +595,7 @@ def _group(c: Concept, lang: str, targets: Sequence[str] | None = None) -> tuple
     return tuple(dict.fromkeys(out))
 
 
+@lru_cache(maxsize=4096)
 def _term_forms(term: str, lang: str) -> tuple[str, ...]:
     """What counts as ``term`` in a sentence besides the word itself: the forms of the one-word
     concepts it names (and, for a regional word, its stem in both Serbian scripts)."""

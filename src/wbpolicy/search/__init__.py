@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from wbpolicy.errors import WbpolicyError
 from wbpolicy.models import Filters, Hit
 from wbpolicy.query import Query, analyse
-from wbpolicy.search.dense import dense_search, dense_texts, prefetch_vectors
+from wbpolicy.search.dense import dense_search, prefetch_dense
 from wbpolicy.search.fusion import complete, fuse
 from wbpolicy.search.lexical import lexical_search
 from wbpolicy.search.rerank import rerank_head
@@ -109,13 +109,13 @@ def _rank(
         dense = dense_search(index, q, depth, allowed)
         # dense alone cannot tell an unmatched query: only the lower floor applies
         return dense if _relevant(index, dense, True, s, allowed is not None) else []
-    # hybrid: the query and its renderings are embedded on a worker thread while the lexical
-    # search runs; the lexical list is read deeper once: the passages below the cut-off are the
-    # completion's lexical scores (an FTS query restricted to given rowids is far slower)
-    embedded = prefetch_vectors(index, dense_texts(q, translations=True))
+    # hybrid: the query and its renderings are embedded and searched on a worker thread while
+    # the lexical search runs; the lexical list is read deeper once: the passages below the
+    # cut-off are the completion's lexical scores (an FTS query restricted to given rowids is
+    # far slower)
+    dense_hits = prefetch_dense(index, q, depth, allowed, translations=True)
     lexical = lexical_search(index.reader, q, max(depth, s.complete_lex_depth), allowed, s)
-    embedded()
-    dense = dense_search(index, q, depth, allowed, translations=True)
+    dense = dense_hits()
     if not _relevant(index, dense, bool(lexical), s, allowed is not None):
         return []
     lexical, lexical_more = lexical[:depth], lexical[depth:]

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-    from wbpolicy.index import Index
+    from wbpolicy.index import Index, VectorStore
 
 
 def dense_texts(query: Query, translations: bool) -> list[str]:
@@ -25,24 +25,38 @@ def dense_texts(query: Query, translations: bool) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def prefetch_vectors(index: Index, texts: Sequence[str]) -> Callable[[], None]:
-    """Start embedding the ``texts`` not cached yet on a worker thread (the model runs outside
-    the GIL) while the caller does other work (hybrid search: the lexical query); the returned
-    call waits and caches them, so ``query_vector`` finds them.  The vectors are those
-    ``query_vector`` would compute, one text per call."""
-    missing = [t for t in dict.fromkeys(texts) if t not in index.query_vectors]
-    if not missing:
-        return lambda: None
-    embedder = index.embedder  # loaded here: a lazy load is not for two threads at once
+def prefetch_dense(
+    index: Index,
+    query: Query,
+    k: int,
+    allowed: set[int] | None,
+    translations: bool = False,
+) -> Callable[[], list[tuple[int, float]]]:
+    """:func:`dense_search` on a worker thread while the caller does other work (hybrid search:
+    the lexical queries); the model and FAISS run outside the GIL, so the two share the cores.
+    The returned call waits for the hits (the same as :func:`dense_search`'s) and caches the
+    query's vectors, for score completion and for ``ask``, which searches a question again."""
+    texts = dense_texts(query, translations)
+    # loaded here, not on the worker: a lazy load is not for two threads at once, and a
+    # rebuild of the vector index reads the store through this thread's connection
+    embedder = index.embedder
+    store = index.vectors
+    known = {t: index.query_vectors[t] for t in texts if t in index.query_vectors}
 
-    def embed_all() -> list[Any]:
-        return [embedder.embed([t], kind="query") for t in missing]
+    def run() -> tuple[dict[str, np.ndarray], list[tuple[int, float]]]:
+        vecs = {
+            t: known[t] if t in known else _vector(embedder.embed([t], kind="query")) for t in texts
+        }
+        return vecs, _nearest(store, list(vecs.values()), k, allowed)
 
-    future = _pool().submit(embed_all)
+    future = _pool().submit(run)
 
-    def finish() -> None:
-        for text, vec in zip(missing, future.result(), strict=True):
-            _remember(index, text, vec)
+    def finish() -> list[tuple[int, float]]:
+        vecs, hits = future.result()
+        for text, vec in vecs.items():
+            if text not in known:
+                _remember(index, text, vec)
+        return hits
 
     return finish
 
@@ -54,10 +68,14 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="wbpolicy-embed")
 
 
-def _remember(index: Index, text: str, vec: Any) -> np.ndarray:
+def _vector(vec: Any) -> np.ndarray:
     import numpy as np
 
-    cached = np.asarray(vec, dtype="float32").reshape(1, -1)[0]
+    return np.asarray(vec, dtype="float32").reshape(1, -1)[0]
+
+
+def _remember(index: Index, text: str, vec: Any) -> np.ndarray:
+    cached = _vector(vec)
     if len(index.query_vectors) > 64:
         index.query_vectors.clear()
     index.query_vectors[text] = cached
@@ -83,14 +101,22 @@ def dense_search(
     """The ``k`` nearest passages.  With ``translations`` (hybrid search), the query's concepts
     written in the languages of the countries it names are embedded too and each passage keeps
     its best cosine: the English-only model then meets a Serbian or Albanian passage half-way."""
+    vecs = [query_vector(index, t) for t in dense_texts(query, translations)]
+    return _nearest(index.vectors, vecs, k, allowed)
+
+
+def _nearest(
+    store: VectorStore, vecs: Sequence[np.ndarray], k: int, allowed: set[int] | None
+) -> list[tuple[int, float]]:
+    """The ``k`` passages nearest to any of ``vecs`` (each keeping its best cosine), only
+    ``allowed`` ones if given (handed to the vector index: filtered before ranking)."""
     import numpy as np
 
     allowed_arr = None
     if allowed is not None:
         allowed_arr = np.fromiter(sorted(allowed), dtype="int64", count=len(allowed))
-    texts = dense_texts(query, translations)
     best: dict[int, float] = {}
-    for text in texts:
-        for pid, score in index.vectors.search(query_vector(index, text), k, allowed_arr):
+    for vec in vecs:
+        for pid, score in store.search(vec, k, allowed_arr):
             best[int(pid)] = max(best.get(int(pid), -1.0), float(score))
     return sorted(best.items(), key=lambda x: (-x[1], x[0]))[:k]

@@ -143,9 +143,7 @@ def lexical_search(
         _content_expression(query, settings),
         texpr,
     ]
-    own, synonyms, content, translated = (
-        reader.fts(e, k, allowed, settings.bm25_weights) if e else [] for e in exprs
-    )
+    own, synonyms, content, translated = reader.fts_many(exprs, k, allowed, settings.bm25_weights)
     own = _add_scaled(own, synonyms, settings.synonym_weight, k)
     own = _add_scaled(own, content, settings.content_weight, k)
     if not translated:

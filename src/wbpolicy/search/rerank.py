@@ -3,15 +3,17 @@ for, footnotes and tables of contents, coverage of the query's words, and the fo
 
 from __future__ import annotations
 
+import bisect
 import re
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from wbpolicy.index.reader import Reader
 from wbpolicy.knowledge import knowledge
 from wbpolicy.query import Query
-from wbpolicy.query.expand import Tokens, form_in_tokens
+from wbpolicy.query.expand import Tokens, form_in_tokens, form_words
 from wbpolicy.settings import SearchSettings
 from wbpolicy.text import TOKEN, fold, match_prefix
 
@@ -26,8 +28,8 @@ def rerank_head(reader: Reader, scored: Ranked, query: Query, s: SearchSettings)
     bonus = country_bonus(reader, ids, query.country_set, s)
     for pid, b in year_bonus(reader, ids, query, s).items():
         bonus[pid] = bonus.get(pid, 0.0) + b
-    words = _coverage_words(query, s) if s.coverage_weight else ()
-    units = [(term_patterns(w), [query.forms_of(t) for t in w]) for w in words]
+    lists = _coverage_words(query, s) if s.coverage_weight else ()
+    units = [coverage_words(w, query) for w in lists]
     for row in reader.rerank_rows(ids):
         b = _passage_bonus(row, query, s, units)
         if b:
@@ -42,7 +44,7 @@ def _passage_bonus(
     row: sqlite3.Row,
     query: Query,
     s: SearchSettings,
-    units: Sequence[tuple[list[re.Pattern[str]], list[tuple[str, ...]]]] = (),
+    units: Sequence[Sequence[Word]] = (),
 ) -> float:
     region = knowledge().region
     kind, text, doc_country = row["kind"], row["text"], row["country"]
@@ -54,9 +56,10 @@ def _passage_bonus(
         and not region.in_focus(doc_country)
     ):
         b -= s.off_focus_penalty
+    passage = _passage(text)
     if units:
-        b += s.coverage_weight * sum(coverage(text, p, f) for p, f in units) / len(units)
-    n_words = len(TOKEN.findall(text))
+        b += s.coverage_weight * sum(passage.coverage(u) for u in units) / len(units)
+    n_words = len(passage.words)
     if n_words < s.fragment_min_words:
         b -= s.fragment_penalty
     elif n_words > s.long_passage_words:
@@ -98,43 +101,86 @@ def _coverage_words(query: Query, s: SearchSettings) -> tuple[tuple[str, ...], .
     return (tuple(query.terms),)
 
 
-def coverage(
-    text: str,
-    patterns: Sequence[re.Pattern[str]],
-    forms: Sequence[Sequence[str]] = (),
-) -> float:
-    """The share of the query's words a passage holds, a word counting as held in any of its
-    translations (``forms[i]`` for ``patterns[i]``, Query.term_forms), so that a passage in the
-    language of the country asked about is not judged by English words it cannot contain."""
-    if not patterns:
-        return 0.0
-    folded = _fold_text(text)
-    toks: Tokens | None = None
-    held = 0
-    for i, r in enumerate(patterns):
-        if r.search(folded):
-            held += 1
-            continue
-        alts = forms[i] if i < len(forms) else ()
-        if alts:
-            toks = toks if toks is not None else _tokens(text)
-            held += any(form_in_tokens(f, toks) for f in alts)
-    return held / len(patterns)
+@dataclass(frozen=True)
+class Word:
+    """A query word as coverage tests it: what a passage must hold at a word start (its
+    folded :func:`match_prefix`, "cooper" for "cooperation"), or else one of its translations
+    (``Query.forms_of``), so that a passage in the language of the country asked about is not
+    judged by English words it cannot contain."""
+
+    prefix: str
+    forms: tuple[str, ...] = ()
 
 
-# a rerank folds the same 60 passages for each of its word lists, and the same passages come
-# back query after query: kept folded, and tokenised (the tokens are read, never changed)
-_fold_text = lru_cache(maxsize=1024)(fold)
+def coverage_words(terms: Sequence[str], query: Query | None = None) -> tuple[Word, ...]:
+    return tuple(Word(match_prefix(t), query.forms_of(t) if query else ()) for t in terms)
+
+
+def coverage(text: str, words: Sequence[Word]) -> float:
+    """The share of ``words`` a passage holds."""
+    return _passage(text).coverage(words)
+
+
+class _Passage:
+    """A passage's text as coverage reads it, made once per passage (a rerank tests each of its
+    60 passages against one or two word lists, and the same passages come back query after
+    query): its words, folded, its distinct word-character runs sorted (a word start holding a
+    prefix is a range of them: a bisection, not a regular-expression scan), the words it was
+    tested for."""
+
+    __slots__ = ("_held", "_tokens", "folded", "vocab", "words")
+
+    def __init__(self, text: str) -> None:
+        self.words = TOKEN.findall(text)
+        self.folded = fold(text)
+        self.vocab = sorted(set(_RUN.findall(self.folded)))
+        self._tokens: Tokens | None = None
+        self._held: dict[Word, bool] = {}
+
+    def coverage(self, words: Sequence[Word]) -> float:
+        if not words:
+            return 0.0
+        return sum(1 for w in words if self.holds(w)) / len(words)
+
+    def holds(self, word: Word) -> bool:
+        held = self._held.get(word)
+        if held is None:
+            held = self._starts_a_word(word.prefix) or any(
+                self._may_hold(f) and form_in_tokens(f, self.tokens) for f in word.forms
+            )
+            if len(self._held) >= 256:  # a passage met by many queries
+                self._held.clear()
+            self._held[word] = held
+        return held
+
+    def _starts_a_word(self, prefix: str) -> bool:
+        """Whether the folded text holds ``prefix`` where a word starts: for a prefix of word
+        characters, whether a run of them begins with it; else a pattern search."""
+        if _RUN.fullmatch(prefix):
+            i = bisect.bisect_left(self.vocab, prefix)
+            return i < len(self.vocab) and self.vocab[i].startswith(prefix)
+        return _at_word_start(prefix).search(self.folded) is not None
+
+    def _may_hold(self, form: str) -> bool:
+        """Whether every part of every word of a form occurs in the folded text: what holding
+        the form needs (folding is character by character), tested without tokenising."""
+        return all(p in self.folded for parts, _ in form_words(form) for p in parts)
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._tokens is None:
+            self._tokens = Tokens([_fold_token(t) for t in self.words])
+        return self._tokens
+
+
+_RUN = re.compile(r"\w+")
+_passage = lru_cache(maxsize=1024)(_Passage)
 _fold_token = lru_cache(maxsize=65_536)(fold)
 
 
-@lru_cache(maxsize=1024)
-def _tokens(text: str) -> Tokens:
-    return Tokens([_fold_token(t) for t in TOKEN.findall(text)])
-
-
-def term_patterns(terms: Sequence[str]) -> list[re.Pattern[str]]:
-    return [re.compile(r"(?<!\w)" + re.escape(match_prefix(t))) for t in terms]
+@lru_cache(maxsize=4096)
+def _at_word_start(prefix: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(prefix))
 
 
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-\u2013/]\s*((?:19|20)\d\d)(?!\d)")
