@@ -267,6 +267,7 @@ class FullText:
         self._schema = self._index.schema
         self._analyzer = _analyzer()
         self._prefixes: dict[tuple[str, str], list[str]] = {}
+        self._function: frozenset[str] | None = None
 
     @classmethod
     def open_fresh(
@@ -318,6 +319,11 @@ class FullText:
                 words.extend((t, p.prefix and i == len(toks) - 1) for i, t in enumerate(toks))
 
         walk(parse(expr))
+        # a phrase's or a form's function words ("of", "the", "o", "për") and single letters
+        # (the "s" of "Kosovo's") are in most passages: without the phrase's order they find
+        # nothing, and their postings are most of what a query costs (no pruning here)
+        function = self._function_words()
+        words = [w for w in words if w[0] not in function and not _single_letter(w[0])] or words
         out: dict[tuple[str, str], float] = {}
         for field, w in zip(FIELDS, weights, strict=True):
             if w <= 0 or w < self.settings.min_column_weight:
@@ -326,6 +332,17 @@ class FullText:
                 for term in self._expand(field, token) if prefix else (token,):
                     out[(field, term)] = max(out.get((field, term), 0.0), float(w))
         return out
+
+    def _function_words(self) -> frozenset[str]:
+        """The function words of English and of every language the glossary knows, as this
+        index's analyser writes them."""
+        if self._function is None:
+            from wbpolicy.knowledge import knowledge
+            from wbpolicy.text import STOPWORDS
+
+            lists = [STOPWORDS, *(w for _, w in knowledge().glossary.stopwords)]
+            self._function = frozenset(t for words in lists for w in words for t in self.tokens(w))
+        return self._function
 
     def _phrase(self, field: str, p: Phrase) -> Any | None:
         import tantivy
@@ -494,6 +511,10 @@ class FullText:
         if q is None:
             return 0
         return int(self._searcher.search(q, limit=1, count=True).count)
+
+
+def _single_letter(token: str) -> bool:
+    return len(token) == 1 and not token.isdigit()
 
 
 @lru_cache(maxsize=1)
