@@ -374,7 +374,8 @@ def test_coverage_reads_word_starts_as_the_patterns_did() -> None:
         "x",
     ]
     for _ in range(500):
-        text = " ".join(rng.choice([*vocab, "-", "(", "the", "_a", "ko"]) for _ in range(12))
+        pieces = [*vocab, "-", "(", "the", "_a", "ko", "½", "_", "2", "\u0301", "ǅ", ""]
+        text = rng.choice(["", " "]).join(rng.choice(pieces) for _ in range(12))
         terms = rng.sample(vocab, 4)
         words = [Word(match_prefix(t)) for t in terms]
         expected = sum(

@@ -1,9 +1,12 @@
 """A Tantivy full-text index beside the SQLite store, for collections too large for FTS5.
 
-FTS5 ranks a query by computing BM25 for *every* row that matches it: with a million passages a
-query word found in half of them costs seconds.  Tantivy (a Rust engine, like Lucene) keeps
-block-wise score bounds and stops scoring once nothing left can enter the top ``k``, so the
-same query takes milliseconds.  Below ``FullTextSettings.tantivy_threshold`` passages FTS5 is
+FTS5 ranks a query by computing BM25 for *every* row that matches it, one row at a time through
+SQLite: with a million passages a query word found in half of them costs seconds.  Tantivy (a
+Rust engine, like Lucene) scores the same postings in compiled loops, milliseconds.  It does not
+prune here: tantivy-py collects the top ``k`` through a multi-collector, which Tantivy's
+block-max WAND skips, so a query costs in proportion to its words' postings (measured at 1M: the
+top 1 of "security" costs what its top 500 does) and a word in most passages is the expensive
+one.  Below ``FullTextSettings.tantivy_threshold`` passages FTS5 is
 fast and exact and stays the only engine; at or above it ``Index.rebuild_vectors`` (run by every
 ingest, remove and ``index rebuild``) also brings this index up to date, and the lexical search
 asks it instead of FTS5 while it is fresh.
@@ -21,8 +24,9 @@ trailing ``*`` prefix, ``NEAR(...)`` groups, ``OR``); :func:`parse` reads that l
 :class:`FullText` turns it into one flat OR of words, each scored by BM25 in each column and
 weighted by ``SearchSettings.bm25_weights``; a prefix is expanded to the index's
 ``prefix_max_terms`` most frequent words with that prefix.  Phrases and ``NEAR`` groups count by
-their words: a nested query with phrases cannot be pruned and took 45-70 ms at a million
-passages, the flat one 3-15 ms (docs/SCALING.md has the figures and what the ranking loses).
+their words: a nested query with phrases took 45-70 ms at a million passages, the flat one
+3-15 ms (docs/SCALING.md has the figures and what the ranking loses).  A phrase's function words
+and single letters stay out of the OR: in most passages, they are most of what it would cost.
 """
 
 from __future__ import annotations
@@ -410,8 +414,8 @@ class FullText:
         prefix when starred), a ``NEAR`` group the sloppy phrase of its words in any order
         (``near_orders_max`` orders at most, else all its words anywhere), in each column,
         scores weighted by column.  What :meth:`count` counts; too slow to rank a million
-        passages by (nothing can be pruned: 50-80 ms a query even restricted to the top 200
-        of :meth:`query`, and no better a ranking on the corpus)."""
+        passages by (50-80 ms a query even restricted to the top 200 of :meth:`query`, and no
+        better a ranking on the corpus)."""
         import tantivy
 
         tree = parse(expr)
@@ -426,10 +430,10 @@ class FullText:
 
     def query(self, expr: str, weights: Sequence[float]) -> Any | None:
         """One flat OR of term queries, each scored by BM25 in its column times the column's
-        weight: the shape for which Tantivy prunes with block score bounds (block-max WAND), so
-        a word in most passages costs no more than a rare one.  Strings and ``NEAR`` groups
-        count by their words (a passage holding more of them, and rarer ones, ranks higher);
-        the word order and distances FTS5 checks are not (FTS5 answers below the threshold)."""
+        weight: the cheapest shape Tantivy scores (no phrase positions read).  Strings and
+        ``NEAR`` groups count by their words (a passage holding more of them, and rarer ones,
+        ranks higher); the word order and distances FTS5 checks are not (FTS5 answers below
+        the threshold)."""
         import tantivy
 
         Q = tantivy.Query
@@ -588,7 +592,7 @@ def sync(
         else:
             _write_stamp(directory, {"state": "syncing"})
             index = _open_tantivy(directory, create=False)
-            writer = index.writer(heap_size=settings.writer_heap_mb * 1_000_000)
+            writer = _writer(index, settings)
             stale = sorted(gone | {r[0] for r in changed if r[0] in known})
             if stale:
                 import tantivy
@@ -606,7 +610,7 @@ def sync(
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(parents=True)
     index = _open_tantivy(fresh, create=True)
-    writer = index.writer(heap_size=settings.writer_heap_mb * 1_000_000)
+    writer = _writer(index, settings)
     ids, fps = [], []
     for n, rows in enumerate(_rows(conn, settings.batch)):
         _add(writer, rows)
@@ -623,6 +627,12 @@ def sync(
     fresh.rename(directory)
     shutil.rmtree(old, ignore_errors=True)
     return {"added": len(ids), "removed": 0, "rows": len(ids)}
+
+
+def _writer(index: Any, settings: FullTextSettings) -> Any:
+    return index.writer(
+        heap_size=settings.writer_heap_mb * 1_000_000, num_threads=settings.writer_threads
+    )
 
 
 def _add(writer: Any, rows: Iterable[tuple[int, str, str, str]]) -> None:

@@ -3,7 +3,6 @@ for, footnotes and tables of contents, coverage of the query's words, and the fo
 
 from __future__ import annotations
 
-import bisect
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -124,16 +123,13 @@ def coverage(text: str, words: Sequence[Word]) -> float:
 class _Passage:
     """A passage's text as coverage reads it, made once per passage (a rerank tests each of its
     60 passages against one or two word lists, and the same passages come back query after
-    query): its words, folded, its distinct word-character runs sorted (a word start holding a
-    prefix is a range of them: a bisection, not a regular-expression scan), the words it was
-    tested for."""
+    query): its words, its folded text, the words it was tested for."""
 
-    __slots__ = ("_held", "_tokens", "folded", "vocab", "words")
+    __slots__ = ("_held", "_tokens", "folded", "words")
 
     def __init__(self, text: str) -> None:
         self.words = TOKEN.findall(text)
         self.folded = fold(text)
-        self.vocab = sorted(set(_RUN.findall(self.folded)))
         self._tokens: Tokens | None = None
         self._held: dict[Word, bool] = {}
 
@@ -154,12 +150,17 @@ class _Passage:
         return held
 
     def _starts_a_word(self, prefix: str) -> bool:
-        """Whether the folded text holds ``prefix`` where a word starts: for a prefix of word
-        characters, whether a run of them begins with it; else a pattern search."""
-        if _RUN.fullmatch(prefix):
-            i = bisect.bisect_left(self.vocab, prefix)
-            return i < len(self.vocab) and self.vocab[i].startswith(prefix)
-        return _at_word_start(prefix).search(self.folded) is not None
+        """Whether the folded text holds ``prefix`` where no word character precedes it (what
+        the pattern ``(?<!\\w)prefix`` finds), by substring search: ``re``'s word characters
+        are those ``str.isalnum`` accepts, and the underscore."""
+        text = self.folded
+        at = text.find(prefix)
+        while at > 0:
+            before = text[at - 1]
+            if not (before.isalnum() or before == "_"):
+                return True
+            at = text.find(prefix, at + 1)
+        return at == 0
 
     def _may_hold(self, form: str) -> bool:
         """Whether every part of every word of a form occurs in the folded text: what holding
@@ -173,14 +174,8 @@ class _Passage:
         return self._tokens
 
 
-_RUN = re.compile(r"\w+")
 _passage = lru_cache(maxsize=1024)(_Passage)
 _fold_token = lru_cache(maxsize=65_536)(fold)
-
-
-@lru_cache(maxsize=4096)
-def _at_word_start(prefix: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + re.escape(prefix))
 
 
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-\u2013/]\s*((?:19|20)\d\d)(?!\d)")
