@@ -99,7 +99,7 @@ class VectorIndex:
         self.trained_on = 0
         self._settings = s
         self._index: Any = faiss.IndexIDMap2(self._inner(faiss))
-        self._order: tuple[np.ndarray, np.ndarray] | None = None
+        self._order: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _inner(self, faiss: Any) -> Any:
         if self.kind == "flat":
@@ -227,7 +227,7 @@ class VectorIndex:
         insertion order as in FAISS's flat scan."""
         import numpy as np
 
-        sorted_ids, order = self._id_order()
+        ids, sorted_ids, order = self._id_order()
         if not len(sorted_ids):
             return []
         want = np.unique(allowed)
@@ -237,16 +237,17 @@ class VectorIndex:
             return []
         scores = self._vectors(rows) @ q
         top = np.argsort(-scores, kind="stable")[:k]
-        ids = self._ids_view()
         return [(int(ids[rows[i]]), float(scores[i])) for i in top]
 
-    def _id_order(self) -> tuple[np.ndarray, np.ndarray]:
+    def _id_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ids by internal position, the same sorted, and the positions in that order:
+        copied out of FAISS once (8 MB at a million vectors, ~1 ms a copy) until a rebuild."""
         import numpy as np
 
         if self._order is None:
             ids = self._ids_view()
             order = np.argsort(ids, kind="stable")
-            self._order = (ids[order], order)
+            self._order = (ids, ids[order], order)
         return self._order
 
     def _ids_view(self) -> np.ndarray:
