@@ -74,7 +74,13 @@ def peak_rss_mb() -> int:
 
 
 def disk_mb(path: Path) -> dict[str, float]:
-    files = {p.name: p.stat().st_size for p in path.iterdir() if p.is_file()}
+    """Megabytes per file of an index directory, a subdirectory (the Tantivy index) as one."""
+    files = {}
+    for p in path.iterdir():
+        if p.is_file():
+            files[p.name] = p.stat().st_size
+        elif p.is_dir():
+            files[p.name + "/"] = sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
     out = {name: round(size / 1e6, 1) for name, size in sorted(files.items())}
     out["total"] = round(sum(files.values()) / 1e6, 1)
     return out
