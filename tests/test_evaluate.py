@@ -154,6 +154,14 @@ def test_evaluate_and_table_with_fake_search() -> None:
 
     rep = evaluate(None, queries, modes=("hybrid", "lexical"), search_fn=fake)
     assert isinstance(rep, EvalReport)
+    assert list(rep.settings) == ["SearchSettings"]
+    # on an index, the report carries its engines' tuned numbers too
+    from wbpolicy.settings import Settings
+
+    on_index = SimpleNamespace(settings=Settings(index_dir=Path("unused")))
+    tuned = evaluate(on_index, queries[:1], modes=("hybrid",), search_fn=fake).settings
+    assert tuned["FullTextSettings"]["tantivy_threshold"] == 200_000
+    assert tuned["VectorSettings"]["ivf_nprobe"] == 64
     assert rep.overall["hybrid"].recall == {1: 0.5, 5: 1.0, 10: 1.0}
     assert rep.overall["hybrid"].mrr == pytest.approx(0.75)
     assert rep.overall["lexical"].recall[10] == 0.5

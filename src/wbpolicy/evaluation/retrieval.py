@@ -290,7 +290,12 @@ def evaluate(
             rank = first_relevant_rank(res.hits, q)
             top = tuple(f"{h.doc_id} p.{h.page}" for h in res.hits[:3])
             details.append(QueryOutcome(q.id, q.kind, mode, q.query, rank, top, ms))
-    return build_report(details, tuple(modes), top_k, describe(settings))
+    # with the engines' tuned numbers of the index it ran on (full text and vector index)
+    engines = getattr(index, "settings", None)
+    tuned = [getattr(engines, "fulltext", None), getattr(engines, "vectors", None)]
+    return build_report(
+        details, tuple(modes), top_k, describe(settings, *(t for t in tuned if t is not None))
+    )
 
 
 def build_report(
