@@ -480,10 +480,10 @@ _CountryPatterns = tuple[dict[str, list[_CountryPattern]], list[_CountryPattern]
 def _country_patterns(k: Knowledge) -> _CountryPatterns:
     """Every country's name, alias, demonym (short acronyms such as "KOS" or "BIH" only as the
     tagger reads them, never inside words) and capital as a compiled whole-word pattern over
-    folded text, filed under the name's first run of word
-    characters (a name that starts otherwise: always searched).  Compiled once per knowledge
-    object (some 600 patterns, more than the ``re`` module's cache holds, so compiling them per
-    question cost ~10 ms; searching them all, ~2 ms)."""
+    folded text, filed under the name's first run of word characters (a name that starts
+    otherwise: always searched).  Compiled once per knowledge object (some 600 patterns, more
+    than the ``re`` module's cache holds, so compiling them per question cost ~10 ms; searching
+    them all, ~2 ms)."""
     from wbpolicy.text import fold
 
     cached = k.__dict__.get("_country_patterns")
