@@ -72,6 +72,11 @@ class Reader:
                 return engine.search(expr, k, allowed, weights)
             except (QuerySyntaxError, ValueError) as exc:
                 log.warning("full-text query %r not read by Tantivy (%s); using FTS5", expr, exc)
+        return self._fts5(expr, k, allowed, weights)
+
+    def _fts5(
+        self, expr: str, k: int, allowed: set[int] | None, weights: tuple[float, float, float]
+    ) -> list[tuple[int, float]]:
         w = weights
         sql = (
             f"SELECT rowid, -bm25(passages_fts, {float(w[0])}, {float(w[1])}, {float(w[2])}) "
@@ -108,15 +113,12 @@ class Reader:
         side (:meth:`FullText.search_all`), FTS5 one after another on this connection."""
         todo = [e for e in exprs if e]
         engine = self._engine()
-        found: dict[str, list[tuple[int, float]]] = {}
-        if engine is not None and len(todo) > 1:
-            for expr, hits in zip(todo, engine.search_all(todo, k, allowed, weights), strict=True):
-                if hits is not None:
-                    found[expr] = hits
+        answers = engine.search_all(todo, k, allowed, weights) if engine is not None else []
+        found = dict(zip(todo, answers, strict=False))  # None: Tantivy could not read it
         for expr in todo:
-            if expr not in found:
-                found[expr] = self.fts(expr, k, allowed, weights)
-        return [found[e] if e else [] for e in exprs]
+            if found.get(expr) is None:
+                found[expr] = self._fts5(expr, k, allowed, weights)
+        return [found[e] or [] if e else [] for e in exprs]
 
     def fts_count(self, expr: str) -> int | None:
         """How many passages match; None when FTS5 rejects the expression."""
